@@ -1,0 +1,1 @@
+"""Channel adapters (Telegram, console): translate platform updates to Incoming and Replies back."""

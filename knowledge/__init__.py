@@ -1,0 +1,1 @@
+"""Policy knowledge base: data, normalisation and fuzzy matching."""

@@ -1,0 +1,1 @@
+"""Schedules, due-occurrence computation, the delivery outbox and leader digests."""

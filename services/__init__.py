@@ -1,0 +1,1 @@
+"""Domain rules shared by dialogs, reminders and exports."""
