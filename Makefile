@@ -1,0 +1,38 @@
+# 驻村助手 — two commands set everything up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test console migrate lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)            ## migrate and start the bot (console demo when BOT_TOKEN is unset)
+	$(PY) bot.py migrate
+	$(PY) bot.py run
+
+console: $(STAMP)        ## console channel with the demo team, transcripts with --echo
+	$(PY) bot.py console --demo
+
+migrate: $(STAMP)
+	$(PY) bot.py migrate
+
+test: $(STAMP)           ## install, make sure PostgreSQL is up, run the whole suite
+	@bash scripts/ensure_postgres.sh || true
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+bench: $(STAMP)
+	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache out

@@ -1,0 +1,229 @@
+"""驻村助手 entry point.
+
+    python bot.py run              Telegram if BOT_TOKEN is set, else the console demo
+    python bot.py console [--demo] read lines from stdin (see handlers/console.py)
+    python bot.py migrate          upgrade the database schema
+    python bot.py admin ...        administration (python bot.py admin -h)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from services.config import Settings, get_settings
+from services.errors import UserError
+
+ADMIN_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {}
+
+
+def admin_command(name: str) -> Callable[[Callable[[argparse.Namespace, Settings], int]],
+                                         Callable[[argparse.Namespace, Settings], int]]:
+    def wrap(fn: Callable[[argparse.Namespace, Settings], int]) -> Callable[..., int]:
+        ADMIN_COMMANDS[name] = fn
+        return fn
+    return wrap
+
+
+def _db(settings: Settings):  # type: ignore[no-untyped-def]
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    db.migrate()
+    return db
+
+
+def _now() -> datetime:
+    from services.clock import utcnow
+
+    return utcnow()
+
+
+@admin_command("add-village")
+def _add_village(a: argparse.Namespace, settings: Settings) -> int:
+    from services import admin
+
+    with _db(settings).session() as s:
+        v = admin.add_village(s, county=a.county, township=a.township, name=a.name, now=_now(),
+                              latitude=a.lat, longitude=a.lon, radius_m=a.radius)
+        print(f"已添加村：{v.full_name}（编号 {v.id}）")
+    return 0
+
+
+@admin_command("create-team")
+def _create_team(a: argparse.Namespace, settings: Settings) -> int:
+    from services import admin
+
+    with _db(settings).session() as s:
+        village = admin.find_village(s, a.village)
+        team = admin.create_team(s, name=a.name, village=village, now=_now(),
+                                 timezone=a.timezone or settings.timezone,
+                                 term_start=a.term_start)
+        print(f"已创建工作队：{team.name}（编号 {team.id}），驻 {village.full_name}")
+    return 0
+
+
+@admin_command("invite")
+def _invite(a: argparse.Namespace, settings: Settings) -> int:
+    from services import admin, invites
+    from services.roles import ROLE_LABELS, Role, parse_role
+
+    role = parse_role(a.role)
+    if role is None:
+        raise UserError(f"角色「{a.role}」不存在。可选：" + ", ".join(r.value for r in Role))
+    with _db(settings).session() as s:
+        team = admin.find_team(s, a.team) if a.team else None
+        village = admin.find_village(s, a.village) if a.village else None
+        county = admin.find_county(s, a.county) if a.county else None
+        if county is None and role in (Role.SUPERVISOR, Role.ADMIN) and team is not None:
+            county = team.village.township.county
+        reusable = role == Role.VILLAGER
+        inv = invites.create_invite(
+            s, role=role, now=_now(), team=team, village=village, county=county, name=a.name,
+            valid_days=None if reusable and not a.days else (a.days or settings.invite_valid_days),
+            max_uses=None if reusable else 1)
+        print(f"注册码：{inv.code}  （{ROLE_LABELS[role]}"
+              f"{'，可多人使用' if reusable else '，只能用一次'}"
+              f"{'' if inv.expires_at is None else '，有效期至 ' + inv.expires_at.astimezone(ZoneInfo(settings.timezone)).strftime('%Y-%m-%d %H:%M')}）")
+        print(f"Telegram 链接：{invites.deep_link(settings.bot_username, inv.code)}")
+        print(f"控制台：<用户名>: /start {inv.code}")
+    return 0
+
+
+@admin_command("list-members")
+def _list_members(a: argparse.Namespace, settings: Settings) -> int:
+    from services import admin
+    from services.roles import ROLE_LABELS, Role
+
+    with _db(settings).session() as s:
+        team = admin.find_team(s, a.team) if a.team else None
+        members = admin.list_members(s, team, include_inactive=a.all)
+        if not members:
+            print("没有成员。用 admin invite 生成注册码邀请成员。")
+        for m in members:
+            state = "" if m.active else "（已停用）"
+            print(f"{m.id:>5}  {m.name:<8} {ROLE_LABELS[Role(m.role)]:<8} "
+                  f"{m.team.name if m.team else '-'}  任期 {m.term_start or '-'}~{m.term_end or '-'}{state}")
+    return 0
+
+
+@admin_command("list-teams")
+def _list_teams(a: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import select
+
+    from storage.models import Team
+
+    with _db(settings).session() as s:
+        teams = s.scalars(select(Team).order_by(Team.id)).all()
+        if not teams:
+            print("还没有工作队。用 admin add-village 和 admin create-team 创建。")
+        for t in teams:
+            print(f"{t.id:>5}  {t.name}  {t.village.full_name}  {t.timezone}")
+    return 0
+
+
+@admin_command("deactivate")
+def _deactivate(a: argparse.Namespace, settings: Settings) -> int:
+    from services import admin
+
+    with _db(settings).session() as s:
+        m = admin.deactivate(s, a.member, _now(), a.reason or "")
+        print(f"已停用：{m.name}（编号 {m.id}）。其账号不能再使用机器人，记录都保留。")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bot.py", description="驻村助手")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("run", help="start the bot (Telegram if BOT_TOKEN is set, else console demo)")
+    c = sub.add_parser("console", help="console channel: read lines from stdin")
+    c.add_argument("--demo", action="store_true", help="load the demo team and users")
+    c.add_argument("--echo", action="store_true", help="print input lines too (transcripts)")
+    c.add_argument("--clock", help="start time 'YYYY-MM-DD HH:MM' in the team time zone")
+    sub.add_parser("migrate", help="upgrade the database schema")
+
+    ad = sub.add_parser("admin", help="administration").add_subparsers(dest="admin_cmd", required=True)
+    v = ad.add_parser("add-village", help="add a village (county and township created as needed)")
+    v.add_argument("--county", required=True)
+    v.add_argument("--township", required=True)
+    v.add_argument("--name", required=True)
+    v.add_argument("--lat", type=float)
+    v.add_argument("--lon", type=float)
+    v.add_argument("--radius", type=int, default=2000, help="geofence radius in metres")
+    t = ad.add_parser("create-team", help="create a work team in a village")
+    t.add_argument("--name", required=True)
+    t.add_argument("--village", required=True, help="village id, name, or 乡镇/村")
+    t.add_argument("--timezone")
+    t.add_argument("--term-start", type=date.fromisoformat)
+    i = ad.add_parser("invite", help="make a registration code")
+    i.add_argument("--role", required=True,
+                   help="first_secretary | cadre | team_leader | supervisor | admin | villager")
+    i.add_argument("--team")
+    i.add_argument("--village")
+    i.add_argument("--county")
+    i.add_argument("--name", help="pre-set the person's name")
+    i.add_argument("--days", type=int, help="days the code stays valid")
+    lm = ad.add_parser("list-members")
+    lm.add_argument("--team")
+    lm.add_argument("--all", action="store_true", help="include deactivated members")
+    ad.add_parser("list-teams")
+    d = ad.add_parser("deactivate", help="deactivate a member (records are kept)")
+    d.add_argument("--member", type=int, required=True)
+    d.add_argument("--reason")
+    return p
+
+
+def run_console(settings: Settings, demo: bool, echo: bool, clock_at: str | None) -> int:
+    from conversations.app import BotCore
+    from handlers.console import ConsoleChannel
+    from services.clock import ManualClock
+    from services.demo import load_demo
+
+    clock = ManualClock()
+    if clock_at:
+        clock.set(datetime.strptime(clock_at, "%Y-%m-%d %H:%M").replace(
+            tzinfo=ZoneInfo(settings.timezone)))
+    core = BotCore.create(settings, clock)
+    if demo:
+        with core.db.session() as s:
+            load_demo(s, clock.now())
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("驻村助手 · 控制台。输入格式：用户名: 消息，例如  cadre1: /help\n"
+              "演示用户：leader secretary cadre1 cadre2 supervisor admin villager ；"
+              "按 Ctrl-D 退出。", flush=True)
+    return ConsoleChannel(core, clock, echo=echo).run(sys.stdin)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    try:
+        if args.cmd == "migrate":
+            from storage.db import upgrade
+
+            upgrade(settings.database_url)
+            print("数据库已升级到最新结构。")
+            return 0
+        if args.cmd == "console":
+            return run_console(settings, args.demo, args.echo, args.clock)
+        if args.cmd == "run":
+            if settings.bot_token:
+                from handlers.telegram import run_telegram
+
+                return run_telegram(settings)
+            print("未设置 BOT_TOKEN：启动控制台演示（幸福村驻村工作队）。", flush=True)
+            return run_console(settings, demo=True, echo=False, clock_at=None)
+        return ADMIN_COMMANDS[args.admin_cmd](args, settings)
+    except UserError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""The narrow interface between channels and the core.
+
+A channel turns a platform update into an Incoming and delivers Replies; nothing in
+the core imports a platform library, so Telegram, the console and the tests share
+every dialog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Telegram limits callback_data to 64 bytes; the core keeps to that on every channel.
+MAX_CALLBACK_BYTES = 64
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode()) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"callback data too long: {self.data!r}")
+
+
+@dataclass
+class Incoming:
+    """One thing a user did: sent text, pressed a button, shared a location or a file."""
+
+    platform: str
+    user_id: str
+    chat_id: str
+    text: str | None = None
+    callback: str | None = None
+    callback_id: str | None = None
+    location: tuple[float, float] | None = None
+    photos: list[str] = field(default_factory=list)
+    document: str | None = None
+    # Set for content the bot cannot read as text (sticker, voice, video...).
+    other_kind: str | None = None
+    update_id: int | None = None
+    username: str | None = None
+    display_name: str | None = None
+    is_private: bool = True
+
+    @property
+    def command(self) -> tuple[str, str] | None:
+        """('report', 'args') for '/report args' (also '/report@bot' and a full-width slash)."""
+        if not self.text:
+            return None
+        text = self.text.strip()
+        if not text or text[0] not in "/／":
+            return None
+        head, _, rest = text[1:].partition(" ")
+        name = head.split("@", 1)[0].lower()
+        if not name or not name.replace("_", "").isalnum() or not name.isascii():
+            return None
+        return name, rest.strip()
+
+
+@dataclass
+class Attachment:
+    """A file to send: a chart (photo) or an export (document), by path on disk."""
+
+    kind: str  # "photo" | "document"
+    path: str
+    filename: str | None = None
+
+
+@dataclass
+class Reply:
+    """Something to say. `to` None means back to the chat the Incoming came from."""
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    attachment: Attachment | None = None
+    request_location: bool = False
+
+    def to_payload(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
+            "attachment": None
+            if self.attachment is None
+            else {"kind": self.attachment.kind, "path": self.attachment.path,
+                  "filename": self.attachment.filename},
+            "request_location": self.request_location,
+        }
+
+    @classmethod
+    def from_payload(cls, p: dict[str, Any]) -> Reply:
+        att = p.get("attachment")
+        return cls(
+            text=p["text"],
+            buttons=[[Button(label, data) for label, data in row] for row in p.get("buttons", [])],
+            attachment=None if not att else Attachment(att["kind"], att["path"], att.get("filename")),
+            request_location=bool(p.get("request_location")),
+        )
+
+
+def buttons_row(*pairs: tuple[str, str]) -> list[list[Button]]:
+    """One row of buttons from (label, data) pairs: the common case for confirmations."""
+    return [[Button(label, data) for label, data in pairs]]

@@ -1,0 +1,117 @@
+"""How features plug into the router: commands, dialogs, buttons, free text, ticks.
+
+Each feature module exposes `register(registry)`; conversations.features lists them.
+One mechanism serves every feature, so a new flow never copies a handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from conversations.context import Ctx
+from conversations.messages import Incoming, Reply
+from services.roles import Role
+
+Replies = list[Reply]
+
+
+@dataclass
+class Turn:
+    """The outcome of one dialog step: what to say and the state to keep (None = done)."""
+
+    replies: Replies
+    state: dict[str, Any] | None = None
+
+    @classmethod
+    def done(cls, *replies: Reply) -> Turn:
+        return cls(list(replies), None)
+
+    @classmethod
+    def stay(cls, state: dict[str, Any], *replies: Reply) -> Turn:
+        return cls(list(replies), state)
+
+
+class Dialog:
+    """A small state machine; its state is a JSON dict stored per platform user.
+
+    Subclasses implement `start` and `step`. Buttons a dialog shows carry data
+    "d:<name>:<value>" so the router can tell them from stale or foreign presses.
+    """
+
+    name: str = ""
+    title: str = ""  # shown to the user: "您还有未完成的「{title}」"
+
+    def start(self, ctx: Ctx, args: str) -> Turn:
+        raise NotImplementedError
+
+    def step(self, ctx: Ctx, state: dict[str, Any], msg: Incoming) -> Turn:
+        raise NotImplementedError
+
+    def button(self, value: str) -> str:
+        return f"d:{self.name}:{value}"
+
+
+CommandFn = Callable[[Ctx, str], Replies]
+CallbackFn = Callable[[Ctx, str], Replies]
+TextFn = Callable[[Ctx, str], Replies | None]
+TickFn = Callable[[Session, datetime], None]
+
+
+@dataclass
+class Command:
+    name: str
+    description: str  # Chinese, shown in /help and Telegram's command menu
+    roles: frozenset[Role]
+    run: CommandFn | None = None
+    dialog: str | None = None
+    aliases: tuple[str, ...] = ()  # Chinese words that trigger it alone: "请假"
+    allow_unregistered: bool = False
+    hidden: bool = False  # works, but not listed in the menu
+    guest_only_menu: bool = False  # listed only for people not yet registered
+    order: int = 100
+
+
+@dataclass
+class Registry:
+    commands: dict[str, Command] = field(default_factory=dict)
+    dialogs: dict[str, Dialog] = field(default_factory=dict)
+    callbacks: dict[str, CallbackFn] = field(default_factory=dict)
+    text_handlers: list[tuple[int, TextFn]] = field(default_factory=list)
+    ticks: list[tuple[str, TickFn]] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def command(self, cmd: Command) -> None:
+        if cmd.name in self.commands:
+            raise ValueError(f"command /{cmd.name} registered twice")
+        self.commands[cmd.name] = cmd
+        for alias in cmd.aliases:
+            self.aliases[alias] = cmd.name
+
+    def dialog(self, dialog: Dialog) -> None:
+        self.dialogs[dialog.name] = dialog
+
+    def callback(self, prefix: str, fn: CallbackFn) -> None:
+        """Buttons whose data is "<prefix>:<payload>"; the handler must authorise."""
+        if prefix == "d" or prefix in self.callbacks:
+            raise ValueError(f"callback prefix {prefix!r} taken")
+        self.callbacks[prefix] = fn
+
+    def text(self, priority: int, fn: TextFn) -> None:
+        """Free text outside a dialog; lower priority numbers are asked first."""
+        self.text_handlers.append((priority, fn))
+        self.text_handlers.sort(key=lambda p: p[0])
+
+    def tick(self, name: str, fn: TickFn) -> None:
+        """A periodic job: look at the database at `now` and queue what is due."""
+        self.ticks.append((name, fn))
+
+    def menu_for(self, role: Role | None) -> list[Command]:
+        cmds = [c for c in self.commands.values() if not c.hidden and (
+            (role is None and c.allow_unregistered)
+            or (role is not None and role in c.roles and not c.guest_only_menu))]
+        return sorted(cmds, key=lambda c: (c.order, c.name))

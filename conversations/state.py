@@ -1,0 +1,37 @@
+"""Persistence of the open dialog per platform user (one row, JSON state)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import DialogState
+
+
+def load(session: Session, platform: str, user_id: str, now: datetime, known: set[str],
+         timeout: timedelta) -> DialogState | None:
+    """The user's open dialog; a stale or no-longer-existing one is dropped."""
+    row = session.scalar(select(DialogState).where(
+        DialogState.platform == platform, DialogState.external_id == user_id))
+    if row is None:
+        return None
+    if row.dialog not in known or row.updated_at < now - timeout:
+        session.delete(row)
+        session.flush()
+        return None
+    return row
+
+
+def save(session: Session, row: DialogState | None, platform: str, user_id: str, name: str,
+         state: dict[str, Any] | None, now: datetime) -> None:
+    if state is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(DialogState(platform=platform, external_id=user_id, dialog=name,
+                                state=state, started_at=now, updated_at=now))
+    else:
+        row.dialog, row.state, row.updated_at = name, state, now

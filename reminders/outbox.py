@@ -1,0 +1,157 @@
+"""The delivery outbox: every notification to someone other than the sender goes here.
+
+Rules it enforces (DESIGN: "exactly once to the user"):
+- a row's key names what, which occurrence and whom; a second enqueue of the same key
+  is a no-op, so a retried tick, a restart or a second worker never queues it twice;
+- rows are written in the caller's transaction, so a leave approval and its notice
+  are committed or rolled back together;
+- a worker claims rows (pending -> sending) before sending; a row left in `sending`
+  by a crash is marked `unknown` at the next start instead of being sent again,
+  because resending could duplicate a message the user already has.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from conversations.messages import Reply
+from storage.db import Database
+from storage.models import Identity, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+def _identity_of(session: Session, member_id: int | None, villager_id: int | None) -> Identity | None:
+    q = select(Identity).where(Identity.blocked_at.is_(None))
+    q = q.where(Identity.member_id == member_id) if member_id else q.where(
+        Identity.villager_id == villager_id)
+    return session.scalars(q.order_by(Identity.last_seen_at.desc()).limit(1)).first()
+
+
+def enqueue(session: Session, *, key: str, reply: Reply, now: datetime,
+            member_id: int | None = None, villager_id: int | None = None,
+            platform: str | None = None, chat_id: str | None = None,
+            not_before: datetime | None = None) -> bool:
+    """Queue a message for a person (resolved to their latest identity) or a chat.
+
+    Returns False when the key was already queued: the caller need not care.
+    """
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+        return False
+    status = "pending"
+    if chat_id is None:
+        ident = _identity_of(session, member_id, villager_id)
+        if ident is None:
+            status = "undeliverable"
+        else:
+            platform, chat_id = ident.platform, ident.chat_id
+    row = OutboxMessage(
+        key=key, platform=platform, chat_id=chat_id, member_id=member_id,
+        villager_id=villager_id, payload=reply.to_payload(), status=status,
+        created_at=now, not_before=not_before or now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # another worker queued the same key a moment ago
+        return False
+    return True
+
+
+@dataclass
+class SendResult:
+    status: str  # "sent" | "blocked" | "retry" | "failed"
+    retry_after: float = 0.0
+    error: str | None = None
+
+
+def recover_interrupted(db: Database, now: datetime) -> int:
+    """Rows a crashed worker left half-sent become `unknown`, never resent blindly."""
+    with db.session() as s:
+        res = s.execute(
+            update(OutboxMessage).where(OutboxMessage.status == "sending")
+            .values(status="unknown", error="worker stopped while sending")
+        )
+        return res.rowcount or 0
+
+
+def claim(db: Database, platform: str, now: datetime, limit: int = 50,
+          grace: timedelta | None = None) -> list[tuple[int, str, Reply, int | None]]:
+    """Take due rows for this platform; rows older than the grace period are `missed`."""
+    with db.session() as s:
+        if grace is not None:
+            s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.platform == platform, OutboxMessage.status == "pending",
+                       OutboxMessage.not_before < now - grace)
+                .values(status="missed")
+            )
+        q = (select(OutboxMessage)
+             .where(OutboxMessage.platform == platform, OutboxMessage.status == "pending",
+                    OutboxMessage.not_before <= now)
+             .order_by(OutboxMessage.id).limit(limit))
+        if s.bind is not None and s.bind.dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        rows = list(s.scalars(q))
+        for r in rows:
+            r.status, r.claimed_at, r.attempts = "sending", now, r.attempts + 1
+        return [(r.id, r.chat_id or "", Reply.from_payload(r.payload), r.member_id) for r in rows]
+
+
+def settle(db: Database, row_id: int, result: SendResult, now: datetime) -> None:
+    with db.session() as s:
+        row = s.get(OutboxMessage, row_id)
+        if row is None:
+            return
+        if result.status == "sent":
+            row.status, row.sent_at = "sent", now
+        elif result.status == "retry":
+            row.status = "pending"
+            row.not_before = now + timedelta(seconds=max(result.retry_after, 1))
+        elif result.status == "blocked":
+            row.status, row.error = "blocked", result.error
+            s.execute(update(Identity).where(Identity.platform == row.platform,
+                                             Identity.chat_id == row.chat_id)
+                      .values(blocked_at=now))
+        else:
+            row.status = "failed" if row.attempts >= 5 else "pending"
+            row.error = result.error
+            row.not_before = now + timedelta(seconds=30 * row.attempts)
+
+
+def deliver(db: Database, platform: str, send: Callable[[str, Reply], SendResult],
+            now: datetime, grace: timedelta | None = None) -> int:
+    """Send every due row for a synchronous channel (console, tests). Returns rows sent."""
+    sent = 0
+    while batch := claim(db, platform, now, grace=grace):
+        for row_id, chat_id, reply, _ in batch:
+            result = send(chat_id, reply)
+            settle(db, row_id, result, now)
+            sent += result.status == "sent"
+        if len(batch) < 50:
+            break
+    return sent
+
+
+async def deliver_async(db: Database, platform: str,
+                        send: Callable[[str, Reply], Awaitable[SendResult]],
+                        now: Callable[[], datetime], grace: timedelta | None = None) -> int:
+    """The same for an asynchronous channel (Telegram); the rate limiter paces `send`."""
+    import asyncio
+
+    sent = 0
+    while batch := await asyncio.to_thread(claim, db, platform, now(), 50, grace):
+        for row_id, chat_id, reply, _ in batch:
+            result = await send(chat_id, reply)
+            await asyncio.to_thread(settle, db, row_id, result, now())
+            sent += result.status == "sent"
+        if len(batch) < 50:
+            break
+    return sent

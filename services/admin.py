@@ -1,0 +1,118 @@
+"""Administration used by `bot.py admin ...`: places, teams, invites, members."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services import audit
+from services.errors import NotFound, UserError
+from storage.models import County, Member, Team, Township, Village
+
+
+def get_or_create_county(s: Session, name: str) -> County:
+    county = s.scalar(select(County).where(County.name == name))
+    if county is None:
+        county = County(name=name)
+        s.add(county)
+        s.flush()
+    return county
+
+
+def add_village(s: Session, *, county: str, township: str, name: str, now: datetime,
+                latitude: float | None = None, longitude: float | None = None,
+                radius_m: int = 2000) -> Village:
+    c = get_or_create_county(s, county)
+    t = s.scalar(select(Township).where(Township.county_id == c.id, Township.name == township))
+    if t is None:
+        t = Township(county_id=c.id, name=township)
+        s.add(t)
+        s.flush()
+    v = s.scalar(select(Village).where(Village.township_id == t.id, Village.name == name))
+    if v is None:
+        v = Village(township_id=t.id, name=name)
+        s.add(v)
+    if latitude is not None and longitude is not None:
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise UserError("经纬度不正确：纬度应在 -90 到 90 之间，经度在 -180 到 180 之间。")
+        v.latitude, v.longitude = latitude, longitude
+    if radius_m <= 0:
+        raise UserError("围栏半径必须大于 0 米。")
+    v.fence_radius_m = radius_m
+    s.flush()
+    audit.record(s, "cli", "village.add", now, subject=f"village:{v.id}")
+    return v
+
+
+def find_village(s: Session, ref: str) -> Village:
+    """A village by id or by name (unique name, or "乡镇/村" to disambiguate)."""
+    if ref.isdigit() and (v := s.get(Village, int(ref))):
+        return v
+    township, _, vname = ref.rpartition("/")
+    q = select(Village).where(Village.name == vname)
+    if township:
+        q = q.join(Township).where(Township.name == township)
+    found = s.scalars(q).all()
+    if not found:
+        raise NotFound(f"找不到村「{ref}」。先用 admin add-village 添加，或用 admin list-villages 查看。")
+    if len(found) > 1:
+        raise UserError(f"有{len(found)}个村叫「{vname}」，请写成「乡镇/村」或用编号。")
+    return found[0]
+
+
+def find_team(s: Session, ref: str) -> Team:
+    if ref.isdigit() and (t := s.get(Team, int(ref))):
+        return t
+    t = s.scalar(select(Team).where(Team.name == ref))
+    if t is None:
+        raise NotFound(f"找不到工作队「{ref}」。用 admin list-teams 查看已有的工作队。")
+    return t
+
+
+def find_county(s: Session, ref: str) -> County:
+    if ref.isdigit() and (c := s.get(County, int(ref))):
+        return c
+    c = s.scalar(select(County).where(County.name == ref))
+    if c is None:
+        raise NotFound(f"找不到县「{ref}」。先用 admin add-village 添加该县的村。")
+    return c
+
+
+def create_team(s: Session, *, name: str, village: Village, now: datetime,
+                timezone: str = "Asia/Shanghai", term_start: date | None = None) -> Team:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(f"时区「{timezone}」不存在，例如 Asia/Shanghai。") from None
+    if s.scalar(select(Team).where(Team.name == name)):
+        raise UserError(f"已经有叫「{name}」的工作队了。")
+    team = Team(name=name, village_id=village.id, timezone=timezone, term_start=term_start,
+                created_at=now)
+    s.add(team)
+    s.flush()
+    audit.record(s, "cli", "team.create", now, subject=f"team:{team.id}")
+    return team
+
+
+def list_members(s: Session, team: Team | None = None, include_inactive: bool = False) -> list[Member]:
+    q = select(Member).order_by(Member.team_id, Member.id)
+    if team is not None:
+        q = q.where(Member.team_id == team.id)
+    if not include_inactive:
+        q = q.where(Member.active.is_(True))
+    return list(s.scalars(q))
+
+
+def deactivate(s: Session, member_id: int, now: datetime, reason: str = "") -> Member:
+    m = s.get(Member, member_id)
+    if m is None:
+        raise NotFound(f"找不到编号为 {member_id} 的成员。用 admin list-members 查看。")
+    if not m.active:
+        raise UserError(f"{m.name}（{member_id}）已经是停用状态。")
+    m.active, m.deactivated_at = False, now
+    audit.record(s, "cli", "member.deactivate", now, subject=f"member:{m.id}", reason=reason)
+    return m

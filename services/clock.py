@@ -1,0 +1,45 @@
+"""Time source for the whole bot.
+
+Everything asks a Clock for "now" so the console's `!clock` and the tests can move
+time; nothing calls datetime.now() directly. Times are aware UTC; teams show local time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Clock:
+    def now(self) -> datetime:
+        return utcnow()
+
+
+class ManualClock(Clock):
+    """A clock that only moves when told to (console `!clock`, tests)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = (start or utcnow()).astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        self._now = when.astimezone(UTC)
+
+
+def local(dt: datetime, tz: str) -> datetime:
+    """Show a stored UTC time in a team's zone (SQLite returns naive UTC)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(ZoneInfo(tz))
+
+
+def as_utc(dt: datetime) -> datetime:
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)

@@ -1,0 +1,48 @@
+"""Deployment settings from environment variables and an optional `.env` file.
+
+Every setting has a safe default so `make run` works on a fresh machine: a SQLite file
+under data/, the console channel when no Telegram token is set, Asia/Shanghai time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = PROJECT_ROOT / "data" / "zhucun.sqlite3"
+
+
+class Settings(BaseSettings):
+    """One flat settings object; feature sections group their own fields below."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_SQLITE}")
+    bot_token: str | None = None
+    bot_username: str = "zhucun_helper_bot"
+    telegram_base_url: str | None = None  # e.g. http://127.0.0.1:8081 for a self-hosted Bot API
+    timezone: str = "Asia/Shanghai"
+    supervision_chat_id: str | None = None
+
+    webhook_url: str | None = None  # public https URL; set -> webhook mode instead of polling
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+
+    # Dialogs left untouched this long are dropped so a stale one never traps a user.
+    dialog_timeout_hours: int = 72
+    # Inputs longer than this are refused politely (a report may be long, a name may not).
+    max_text_chars: int = 20000
+    invite_valid_days: int = 14
+    # How often the scheduler tick and the outbox flush run in the long-lived bot.
+    tick_seconds: int = 30
+    outbox_grace_hours: int = 6
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,112 @@
+"""Engine and session setup for SQLite (default) and PostgreSQL.
+
+SQLite gets WAL, foreign keys and a busy timeout so the bot, the CLI and the scheduler
+can share one file; a busy database surfaces as DatabaseBusy, which the router turns
+into a polite "please try again" instead of a crash or a half-written record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseBusy(RuntimeError):
+    """The database stayed locked or unreachable past the timeout."""
+
+
+def make_engine(url: str, *, busy_timeout_s: float = 10.0) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False}
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+            if parsed.database and parsed.database != ":memory:":
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """Owns the engine and hands out one transaction per unit of work."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session inside one transaction: committed on success, rolled back on error."""
+        s = self._factory()
+        try:
+            yield s
+            s.commit()
+        except OperationalError as exc:
+            s.rollback()
+            if _is_busy(exc):
+                raise DatabaseBusy(str(exc)) from exc
+            raise
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+
+    def create_all(self) -> None:
+        """Fast schema creation for tests; real databases use `migrate`."""
+        from storage.models import Base
+
+        Base.metadata.create_all(self.engine)
+
+    def migrate(self) -> None:
+        upgrade(self.url, engine=self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    text = str(exc).lower()
+    return any(s in text for s in ("database is locked", "database is busy", "could not connect",
+                                   "connection refused", "lock timeout", "deadlock"))
+
+
+def alembic_config(url: str):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, *, engine: Engine | None = None, revision: str = "heads") -> None:
+    """Bring any database to the newest schema (every feature branch head)."""
+    from alembic import command
+
+    cfg = alembic_config(url)
+    if engine is not None:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    else:
+        command.upgrade(cfg, revision)

@@ -1,0 +1,203 @@
+"""Foundation tables: places, teams, people, identities, invites, dialog state, outbox.
+
+Feature modules (reports, leave, complaints, reminders, knowledge) add their own
+tables in sibling modules; every model is imported by storage.models so the metadata
+and Alembic see the whole schema.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from services.clock import utcnow
+
+from .base import Base
+
+
+class County(Base):
+    __tablename__ = "county"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Township(Base):
+    __tablename__ = "township"
+    __table_args__ = (UniqueConstraint("county_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("county.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    county: Mapped[County] = relationship()
+
+
+class Village(Base):
+    __tablename__ = "village"
+    __table_args__ = (UniqueConstraint("township_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("township.id"))
+    name: Mapped[str] = mapped_column(String(64))
+    # Geofence for check-in: the village centre and a radius (default 2 km).
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    fence_radius_m: Mapped[int] = mapped_column(Integer, default=2000)
+    township: Mapped[Township] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.township.county.name}{self.township.name}{self.name}"
+
+
+class Team(Base):
+    """A 驻村工作队, stationed in one village."""
+
+    __tablename__ = "team"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    term_start: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    village: Mapped[Village] = relationship()
+
+
+ROLES = ("first_secretary", "cadre", "team_leader", "supervisor", "admin")
+
+
+class Member(Base):
+    """A person of the work system: team member, supervisor or administrator."""
+
+    __tablename__ = "member"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    # Supervisors and administrators act for a whole county.
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"))
+    term_start: Mapped[date | None] = mapped_column(Date)
+    term_end: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column()
+    team: Mapped[Team | None] = relationship()
+
+
+class Villager(Base):
+    __tablename__ = "villager"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    village: Mapped[Village] = relationship()
+
+
+class Identity(Base):
+    """A platform account (Telegram user, console name) bound to one person."""
+
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), index=True)
+    villager_id: Mapped[int | None] = mapped_column(ForeignKey("villager.id"), index=True)
+    username: Mapped[str | None] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when Telegram says the user blocked the bot; delivery skips them.
+    blocked_at: Mapped[datetime | None] = mapped_column()
+
+
+class InviteCode(Base):
+    """A registration code: single use for members, multi-use for a village's villagers."""
+
+    __tablename__ = "invite_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id"))
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"))
+    name: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None] = mapped_column()
+    max_uses: Mapped[int | None] = mapped_column(Integer)  # None: unlimited (village codes)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class DialogState(Base):
+    """The open dialog of one platform user; lives here so restarts and workers share it."""
+
+    __tablename__ = "dialog_state"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    dialog: Mapped[str] = mapped_column(String(32))
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProcessedUpdate(Base):
+    """Update ids already handled, so a redelivered Telegram update is handled once."""
+
+    __tablename__ = "processed_update"
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A message to deliver, keyed so the same notification is never queued twice.
+
+    Written in the same transaction as the fact it announces (a transactional outbox),
+    so an approval and its notification are committed or lost together.
+    """
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    platform: Mapped[str | None] = mapped_column(String(16), index=True)
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    villager_id: Mapped[int | None] = mapped_column(ForeignKey("villager.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    # pending -> sending -> sent | failed | blocked | undeliverable | unknown | missed
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """Append-only trail of who did what: refused buttons, admin actions, state changes."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))  # "member:3", "villager:5", "cli", "system", "tg:123"
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,138 @@
+"""Registration by invite code, /me, /help per role, /cancel, restart mid-dialog."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from conversations.app import BotCore
+from services import admin, invites
+from services.roles import Role
+from storage.db import Database
+from storage.models import Identity, Member, Team, Villager
+from tests.harness import ChatHarness
+
+
+def _invite(core: BotCore, role: Role, **kw) -> str:  # type: ignore[no-untyped-def]
+    with core.db.session() as s:
+        team = s.scalar(select(Team))
+        if role == Role.VILLAGER:
+            inv = invites.create_invite(s, role=role, now=core.clock.now(), village=team.village,
+                                        max_uses=None, valid_days=None, **kw)
+        else:
+            inv = invites.create_invite(s, role=role, now=core.clock.now(), team=team, **kw)
+        return inv.code
+
+
+def test_cadre_registers_with_code_and_sees_who_they_are(chat: ChatHarness) -> None:
+    code = _invite(chat.core, Role.CADRE)
+    out = chat.send("alice", f"/start {code}")
+    assert "幸福村驻村工作队" in out and "驻村干部" in out and "姓名" in out
+    out = chat.send("alice", "张 三")
+    assert "注册成功" in out
+    me = chat.send("alice", "/me")
+    assert "姓名：张 三" in me and "身份：驻村干部" in me and "任期：2025-03-01 至 2027-03-01" in me
+
+
+def test_a_used_code_cannot_register_a_second_person(chat: ChatHarness) -> None:
+    code = _invite(chat.core, Role.CADRE)
+    chat.send("alice", f"/start {code}")
+    chat.send("alice", "张三")
+    out = chat.send("bob", f"/start {code}")
+    assert "已经被使用过" in out
+    assert "没有注册" in chat.send("bob", "/me") or "还没有注册" in chat.send("bob", "/me")
+
+
+def test_code_used_while_first_person_was_typing_their_name_is_refused(chat: ChatHarness) -> None:
+    code = _invite(chat.core, Role.CADRE)
+    chat.send("alice", f"/start {code}")
+    chat.send("bob", f"/start {code}")
+    assert "注册成功" in chat.send("bob", "李四")
+    assert "已经被使用过" in chat.send("alice", "张三")
+    with chat.core.db.session() as s:
+        assert [m.name for m in s.scalars(select(Member).where(Member.name.in_(["张三", "李四"])))] == ["李四"]
+
+
+def test_expired_and_unknown_and_malformed_codes_get_clear_replies(chat: ChatHarness) -> None:
+    code = _invite(chat.core, Role.CADRE, valid_days=1)
+    chat.clock.set(chat.clock.now() + timedelta(days=2))
+    assert "已过期" in chat.send("alice", f"/start {code}")
+    assert "不存在" in chat.send("alice", "/start ZZZZ2222")
+    assert "格式不对" in chat.send("alice", "/start 🙂🙂")
+    assert "/start ABCD2345" in chat.send("alice", "/start")
+
+
+def test_pasting_the_code_alone_works_like_start(chat: ChatHarness) -> None:
+    code = _invite(chat.core, Role.TEAM_LEADER)
+    assert "组长" in chat.send("newleader", code.lower())
+
+
+def test_name_with_emoji_or_too_long_is_asked_again_and_nothing_is_saved(chat: ChatHarness) -> None:
+    code = _invite(chat.core, Role.CADRE)
+    chat.send("alice", f"/start {code}")
+    assert "只能有文字" in chat.send("alice", "张三😀")
+    assert "太长" in chat.send("alice", "张" * 30)
+    assert "这一步需要文字" in chat.send("alice", "@sticker")
+    assert "注册成功" in chat.send("alice", "张三")
+
+
+def test_villager_code_is_reusable_and_villager_menu_differs_from_leader(chat: ChatHarness) -> None:
+    code = _invite(chat.core, Role.VILLAGER)
+    for user, name in (("v1", "钱大妈"), ("v2", "周大爷")):
+        chat.send(user, f"/start {code}")
+        assert "注册成功" in chat.send(user, name)
+    villager_help = chat.send("v1", "/help")
+    leader_help = chat.send("leader", "/help")
+    assert "您是村民" in villager_help and "您是组长（队长）" in leader_help
+    assert "/start" not in villager_help  # registered people are not offered /start
+    with chat.core.db.session() as s:
+        assert len(s.scalars(select(Villager)).all()) == 3  # the demo villager and two new
+
+
+def test_preset_name_is_confirmed_with_a_button(chat: ChatHarness) -> None:
+    code = _invite(chat.core, Role.CADRE, name="周敏")
+    out = chat.send("zm", f"/start {code}")
+    assert "周敏" in out and "[是我，确认注册]" in out
+    assert "注册成功" in chat.press("zm", "是我，确认注册")
+
+
+def test_cancel_leaves_the_dialog_and_keeps_the_code_usable(chat: ChatHarness) -> None:
+    code = _invite(chat.core, Role.CADRE)
+    chat.send("alice", f"/start {code}")
+    assert "已取消「注册」" in chat.send("alice", "/cancel")
+    assert "现在没有进行中的操作" in chat.send("alice", "/cancel")
+    chat.send("alice", f"/start {code}")
+    assert "注册成功" in chat.send("alice", "张三")
+
+
+def test_dialog_survives_a_restart(chat: ChatHarness, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code = _invite(chat.core, Role.CADRE)
+    chat.send("alice", f"/start {code}")
+    chat.core.db.dispose()
+    # A new process: new engine, new registry, same database file.
+    fresh = BotCore.create(chat.core.settings, chat.clock, migrate=False,
+                           db=Database(chat.core.settings.database_url))
+    again = ChatHarness(fresh, chat.clock, tmp_path)
+    assert "注册成功" in again.send("alice", "张三")
+
+
+def test_deactivated_member_is_treated_as_unregistered(chat: ChatHarness) -> None:
+    with chat.core.db.session() as s:
+        m = s.scalar(select(Member).where(Member.name == "张驻村"))
+        admin.deactivate(s, m.id, chat.clock.now())
+    assert "还没有注册" in chat.send("cadre1", "/me")
+
+
+def test_one_person_may_have_telegram_and_console_identities(chat: ChatHarness) -> None:
+    with chat.core.db.session() as s:
+        m = s.scalar(select(Member).where(Member.name == "张驻村"))
+        s.add(Identity(platform="telegram", external_id="777", chat_id="777", member_id=m.id))
+    assert "已绑定：控制台、Telegram" in chat.send("cadre1", "/me")
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.ADMIN])
+def test_county_roles_need_a_county(chat: ChatHarness, role: Role) -> None:
+    with chat.core.db.session() as s, pytest.raises(invites.InviteError, match="县"):
+        invites.create_invite(s, role=role, now=chat.clock.now())

@@ -1,0 +1,113 @@
+"""Storage on SQLite and PostgreSQL alike: migrations, UTC times, outbox keys, update ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, inspect, select
+
+from conversations.messages import Reply
+from reminders import outbox
+from storage.db import Database
+from storage.models import Base, County, Identity, Member, OutboxMessage, Team, Township, Village
+
+
+def _seed_member(s) -> Member:  # type: ignore[no-untyped-def]
+    c = County(name="县")
+    s.add(c)
+    s.flush()
+    t = Township(county_id=c.id, name="镇")
+    s.add(t)
+    s.flush()
+    v = Village(township_id=t.id, name="村")
+    s.add(v)
+    s.flush()
+    team = Team(name="队", village_id=v.id)
+    s.add(team)
+    s.flush()
+    m = Member(name="张三", role="cadre", team_id=team.id)
+    s.add(m)
+    s.flush()
+    s.add(Identity(platform="telegram", external_id="42", chat_id="42", member_id=m.id))
+    s.flush()
+    return m
+
+
+def test_migrations_build_exactly_the_models(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    db.migrate()
+    db.migrate()  # a second run is a no-op, not an error
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}),
+                                Base.metadata)
+    assert diff == [], f"models and migrations disagree: {diff}"
+    assert "outbox" in inspect(db.engine).get_table_names()
+    db.dispose()
+
+
+def test_times_come_back_as_aware_utc(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    db.create_all()
+    when = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    with db.session() as s:
+        m = _seed_member(s)
+        m.created_at = when
+    with db.session() as s:
+        got = s.get(Member, m.id).created_at
+    assert got == when and got.tzinfo is not None
+    db.dispose()
+
+
+def test_outbox_key_is_queued_once_and_claimed_once(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    db.create_all()
+    now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    with db.session() as s:
+        m = _seed_member(s)
+        assert outbox.enqueue(s, key="study:2026-12-04:m1", reply=Reply("周五学习"), now=now,
+                              member_id=m.id)
+        assert not outbox.enqueue(s, key="study:2026-12-04:m1", reply=Reply("周五学习"), now=now,
+                                  member_id=m.id)
+    first = outbox.claim(db, "telegram", now)
+    second = outbox.claim(db, "telegram", now)
+    assert [c[1] for c in first] == ["42"] and second == []
+    outbox.settle(db, first[0][0], outbox.SendResult("sent"), now)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+        assert s.scalar(select(OutboxMessage.status)) == "sent"
+    db.dispose()
+
+
+def test_outbox_crash_mid_send_is_not_resent_and_late_rows_are_missed(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    db.create_all()
+    now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    with db.session() as s:
+        m = _seed_member(s)
+        outbox.enqueue(s, key="a", reply=Reply("甲"), now=now, member_id=m.id)
+        outbox.enqueue(s, key="b", reply=Reply("乙"), now=now - timedelta(hours=8), member_id=m.id)
+    claimed = outbox.claim(db, "telegram", now, limit=1, grace=timedelta(hours=6))
+    assert len(claimed) == 1  # "b" is past the grace period and marked missed instead
+    assert outbox.recover_interrupted(db, now) == 1  # the worker "crashed" holding "a"
+    assert outbox.claim(db, "telegram", now) == []
+    with db.session() as s:
+        status = dict(s.execute(select(OutboxMessage.key, OutboxMessage.status)).all())
+    assert status == {"a": "unknown", "b": "missed"}
+    db.dispose()
+
+
+def test_message_to_someone_without_an_account_is_kept_as_undeliverable(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    db.create_all()
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with db.session() as s:
+        m = _seed_member(s)
+        m2 = Member(name="李四", role="cadre", team_id=m.team_id)
+        s.add(m2)
+        s.flush()
+        outbox.enqueue(s, key="x", reply=Reply("hi"), now=now, member_id=m2.id)
+    with db.session() as s:
+        assert s.scalar(select(OutboxMessage.status)) == "undeliverable"
+    db.dispose()
