@@ -1,7 +1,7 @@
 """foundation
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-23 16:23:39.719139
 """
 from __future__ import annotations
