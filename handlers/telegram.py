@@ -1,0 +1,217 @@
+"""The Telegram channel (python-telegram-bot v22), a thin adapter around the core.
+
+Updates become Incoming events, the router runs in a worker thread (the core is
+synchronous SQLAlchemy), and Replies become Bot API calls through AIORateLimiter, so
+Telegram's limits and 429 RetryAfter are honoured. A user who blocked the bot is
+marked and skipped by the outbox. APScheduler drives the scheduler tick and the
+outbox flush; everything it acts on is in the database, so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+
+from conversations.app import BotCore
+from conversations.messages import Incoming, Reply
+from reminders import outbox
+from services.config import Settings
+from services.roles import Role
+from services.text import split_for_display
+
+log = logging.getLogger(__name__)
+PLATFORM = "telegram"
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """The platform-neutral view of an update; None for updates the bot ignores."""
+    if update.callback_query is not None:
+        q = update.callback_query
+        chat = q.message.chat if q.message else None
+        return Incoming(
+            platform=PLATFORM, user_id=str(q.from_user.id),
+            chat_id=str(chat.id if chat else q.from_user.id), callback=q.data or "",
+            callback_id=q.id, update_id=update.update_id, username=q.from_user.username,
+            display_name=q.from_user.full_name, is_private=chat is None or chat.type == "private",
+        )
+    m = update.message
+    if m is None or m.from_user is None:
+        return None  # edits, channel posts, membership changes: nothing to answer
+    msg = Incoming(
+        platform=PLATFORM, user_id=str(m.from_user.id), chat_id=str(m.chat.id),
+        update_id=update.update_id, username=m.from_user.username,
+        display_name=m.from_user.full_name, is_private=m.chat.type == "private",
+    )
+    if m.text is not None:
+        msg.text = m.text
+    elif m.location is not None:
+        msg.location = (m.location.latitude, m.location.longitude)
+    elif m.photo:
+        msg.photos = [m.photo[-1].file_id]  # the largest size
+        msg.text = m.caption
+    elif m.document is not None:
+        msg.document = m.document.file_id
+        msg.text = m.caption
+    else:
+        msg.other_kind = next((k for k in ("sticker", "voice", "video", "animation", "audio",
+                                           "video_note", "contact", "poll") if getattr(m, k, None)),
+                              "other")
+    if not msg.is_private and msg.command is None:
+        return None  # in groups the bot only listens to commands and its own buttons
+    return msg
+
+
+def _markup(reply: Reply):  # type: ignore[no-untyped-def]
+    if reply.buttons:
+        return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)
+                                      for b in row] for row in reply.buttons])
+    if reply.request_location:
+        return ReplyKeyboardMarkup([[KeyboardButton("📍 发送我的位置", request_location=True)]],
+                                   resize_keyboard=True, one_time_keyboard=True)
+    return None
+
+
+async def send_reply(bot, chat_id: str, reply: Reply) -> outbox.SendResult:  # type: ignore[no-untyped-def]
+    """Deliver one Reply; long texts are split, buttons ride on the last part."""
+    try:
+        if reply.attachment is not None:
+            path = Path(reply.attachment.path)
+            caption, rest = reply.text[:CAPTION_LIMIT], reply.text[CAPTION_LIMIT:]
+            with path.open("rb") as fh:
+                if reply.attachment.kind == "photo":
+                    await bot.send_photo(chat_id, fh, caption=caption, reply_markup=_markup(reply))
+                else:
+                    await bot.send_document(chat_id, fh, caption=caption,
+                                            filename=reply.attachment.filename or path.name,
+                                            reply_markup=_markup(reply))
+            parts = split_for_display(rest, TEXT_LIMIT) if rest else []
+            markup_last = False
+        else:
+            parts = split_for_display(reply.text, TEXT_LIMIT) or [""]
+            markup_last = True
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            await bot.send_message(chat_id, part,
+                                   reply_markup=_markup(reply) if last and markup_last else None)
+        return outbox.SendResult("sent")
+    except RetryAfter as exc:
+        delay = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") \
+            else float(exc.retry_after)
+        return outbox.SendResult("retry", retry_after=delay)
+    except Forbidden as exc:
+        return outbox.SendResult("blocked", error=str(exc))
+    except (TelegramError, OSError) as exc:
+        log.warning("send to %s failed: %s", chat_id, exc)
+        return outbox.SendResult("failed", error=str(exc))
+
+
+class TelegramChannel:
+    def __init__(self, core: BotCore, settings: Settings) -> None:
+        self.core, self.settings = core, settings
+        self._menus: dict[str, Role | None] = {}
+        self._flush_lock = asyncio.Lock()
+        self.scheduler: AsyncIOScheduler | None = None
+        self.application = self._build()
+
+    def _build(self) -> Application:
+        assert self.settings.bot_token, "BOT_TOKEN is required for the Telegram channel"
+        b = (Application.builder().token(self.settings.bot_token)
+             .rate_limiter(AIORateLimiter(max_retries=3))
+             .post_init(self._post_init).post_shutdown(self._post_shutdown))
+        if self.settings.telegram_base_url:
+            base = self.settings.telegram_base_url.rstrip("/")
+            b = b.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+        app = b.build()
+        app.add_handler(TypeHandler(Update, self._on_update))
+        app.add_error_handler(self._on_error)
+        return app
+
+    async def _post_init(self, app: Application) -> None:
+        await asyncio.to_thread(self.core.recover)
+        await app.bot.set_my_commands(self._commands(None), scope=BotCommandScopeDefault())
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler.add_job(self.tick, "interval", seconds=self.settings.tick_seconds,
+                               max_instances=1, coalesce=True, id="tick")
+        self.scheduler.add_job(self.flush, "interval", seconds=2, max_instances=1,
+                               coalesce=True, id="flush")
+        self.scheduler.start()
+        await self.tick()  # reminders that fell due while the bot was down
+
+    async def _post_shutdown(self, app: Application) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+
+    def _commands(self, role: Role | None) -> list[BotCommand]:
+        return [BotCommand(c.name, c.description[:256]) for c in self.core.registry.menu_for(role)]
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        msg = to_incoming(update)
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except TelegramError as exc:  # an old query cannot be answered; harmless
+                log.info("answerCallbackQuery failed: %s", exc)
+        if msg is None:
+            return
+        outcome = await asyncio.to_thread(self.core.router.handle, msg)
+        for reply in outcome.replies:
+            await send_reply(context.bot, msg.chat_id, reply)
+        if msg.is_private and not outcome.duplicate and self._menus.get(msg.chat_id, "?") != outcome.role:
+            self._menus[msg.chat_id] = outcome.role
+            try:
+                await context.bot.set_my_commands(self._commands(outcome.role),
+                                                  scope=BotCommandScopeChat(int(msg.chat_id)))
+            except TelegramError as exc:
+                log.info("setMyCommands for %s failed: %s", msg.chat_id, exc)
+        await self.flush()
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("unhandled error for update %s", update, exc_info=context.error)
+
+    async def tick(self) -> None:
+        await asyncio.to_thread(self.core.tick)
+        await self.flush()
+
+    async def flush(self) -> int:
+        """Deliver due outbox rows; one flush at a time so rows are never raced."""
+        async with self._flush_lock:
+            bot = self.application.bot
+            return await outbox.deliver_async(
+                self.core.db, PLATFORM, lambda chat, reply: send_reply(bot, chat, reply),
+                self.core.clock.now, self.core.grace)
+
+    def run(self) -> None:
+        if self.settings.webhook_url:
+            url = self.settings.webhook_url.rstrip("/")
+            path = url.rsplit("/", 1)[-1] if url.count("/") > 2 else "telegram"
+            self.application.run_webhook(
+                listen=self.settings.webhook_listen, port=self.settings.webhook_port,
+                url_path=path, webhook_url=url, secret_token=self.settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES)
+        else:
+            self.application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def run_telegram(settings: Settings) -> int:
+    core = BotCore.create(settings)
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    TelegramChannel(core, settings).run()
+    return 0
