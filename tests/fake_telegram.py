@@ -719,8 +719,10 @@ class FakeTelegram:
     # ------------------------------------------------------------------ failure injection
 
     def fail_next(self, chat_id: int | str | None = None, n: int = 1, retry_after: int = 1) -> None:
-        """Answer the next ``n`` calls for ``chat_id`` (``None``: any call except getUpdates)
-        with HTTP 429 ``Too Many Requests: retry after {retry_after}``."""
+        """Answer the next ``n`` calls for ``chat_id`` with HTTP 429
+        ``Too Many Requests: retry after {retry_after}`` (PTB raises ``RetryAfter``).
+        ``chat_id=None`` hits any call except getUpdates/getMe/close/logOut; a chat-specific
+        injection takes precedence. Calling again replaces the pending count."""
         with self._lock:
             self._fail_next[chat_id] = [n, retry_after]
 
@@ -906,11 +908,9 @@ class FakeTelegram:
             body = await request.json()
             if isinstance(body, dict):
                 for k, v in body.items():
-                    params[k] = (
-                        _decode_value(k, v)
-                        if k in ("reply_markup", "scope", "commands", "entities")
-                        else v
-                    )
+                    # keep native JSON types, but accept stringified objects / chat ids
+                    json_keys = ("chat_id", "reply_markup", "scope", "commands", "entities")
+                    params[k] = _decode_value(k, v) if k in json_keys else v
         elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             form = await request.post()
             for key, value in form.items():

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 import urllib.parse
 import urllib.request
@@ -462,3 +465,28 @@ def test_threaded_server_for_sync_tests():
         assert fake.wait_for_sync("getUpdates").ok
         with pytest.raises(TimeoutError, match="calls seen"):
             fake.wait_for_sync("sendPhoto", timeout=0.05)
+
+
+def test_subprocess_bot_talks_to_threaded_server():
+    """The threaded server serves a bot living in another process (e.g. `python bot.py`)."""
+    script = (
+        "import asyncio, os, telegram\n"
+        "async def main():\n"
+        "    async with telegram.Bot(os.environ['TG_TOKEN'],"
+        " base_url=os.environ['TG_BASE_URL']) as bot:\n"
+        "        await bot.send_message(int(os.environ['TG_CHAT']), 'from subprocess')\n"
+        "asyncio.run(main())\n"
+    )
+    with FakeTelegram(token=TOKEN) as fake:
+        env = {"TG_TOKEN": TOKEN, "TG_BASE_URL": fake.base_url, "TG_CHAT": "77"}
+        proc = subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        call = fake.wait_for_sync("sendMessage", timeout=5)
+        assert call.params == {"chat_id": 77, "text": "from subprocess"}
+        assert fake.sent_messages(77)[0]["text"] == "from subprocess"
