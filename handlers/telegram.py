@@ -197,6 +197,24 @@ class TelegramChannel:
                 self.core.db, PLATFORM, lambda chat, reply: send_reply(bot, chat, reply),
                 self.core.clock.now, self.core.grace)
 
+    async def start(self, poll_timeout: float = 10) -> None:
+        """Start polling inside a running event loop (tests, embedding); `run` blocks instead."""
+        app = self.application
+        await app.initialize()
+        await self._post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout) or 1,
+                                        allowed_updates=Update.ALL_TYPES)
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        await app.stop()
+        await self._post_shutdown(app)
+        await app.shutdown()
+
     def run(self) -> None:
         if self.settings.webhook_url:
             url = self.settings.webhook_url.rstrip("/")

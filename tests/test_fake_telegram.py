@@ -15,7 +15,7 @@ import urllib.request
 
 import openpyxl
 import pytest
-from fake_telegram import FakeTelegram, RateLimits
+from tests.fake_telegram import FakeTelegram, RateLimits
 from telegram import (
     Bot,
     BotCommand,

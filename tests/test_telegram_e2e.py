@@ -1,0 +1,127 @@
+"""End to end through the real python-telegram-bot stack against the local fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from conversations.app import BotCore
+from conversations.messages import Reply
+from handlers.telegram import TelegramChannel
+from reminders import outbox
+from services import invites
+from services.config import Settings
+from services.roles import Role
+from storage.models import Identity, Member, OutboxMessage, Team
+from tests.fake_telegram import FakeTelegram
+
+TOKEN = "123456:TEST-TOKEN"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(token=TOKEN, bot_username="zhucun_helper_bot") as f:
+        yield f
+
+
+@pytest.fixture
+async def tg(fake: FakeTelegram, demo: BotCore) -> AsyncIterator[TelegramChannel]:
+    settings = Settings(database_url=demo.settings.database_url, bot_token=TOKEN,
+                        telegram_base_url=fake.url, _env_file=None)  # type: ignore[call-arg]
+    demo.settings = settings
+    demo.router.settings = settings
+    channel = TelegramChannel(demo, settings)
+    await channel.start(poll_timeout=1)
+    yield channel
+    await channel.stop()
+
+
+def _code(core: BotCore, role: Role = Role.CADRE) -> str:
+    with core.db.session() as s:
+        return invites.create_invite(s, role=role, now=core.clock.now(),
+                                     team=s.scalar(select(Team))).code
+
+
+def _texts(fake: FakeTelegram, chat_id: int) -> list[str]:
+    return [m["text"] for m in fake.sent_messages(chat_id) if "text" in m]
+
+
+async def test_register_with_start_code_and_get_a_role_menu(fake: FakeTelegram,
+                                                            tg: TelegramChannel) -> None:
+    code = _code(tg.core)
+    fake.push_text(555, f"/start {code}", username="alice", first_name="Alice")
+    await fake.wait_for(lambda c: c.method == "sendMessage" and "姓名" in str(c.params.get("text")))
+    mark = fake.mark()
+    fake.push_text(555, "张三")
+    call = await fake.wait_for(lambda c: c.method == "sendMessage" and "注册成功" in str(
+        c.params.get("text")), since=mark)
+    assert str(call.params["chat_id"]) == "555"
+    menu = await fake.wait_for(lambda c: c.method == "setMyCommands" and "555" in str(
+        c.params.get("scope")) and "me" in str(c.params.get("commands")), since=mark)
+    names = [cmd["command"] for cmd in menu.params["commands"]]
+    assert names == ["help", "me", "cancel"]  # a cadre's menu, no /start any more
+    with tg.core.db.session() as s:
+        ident = s.scalar(select(Identity).where(Identity.platform == "telegram"))
+        assert ident.external_id == "555" and s.get(Member, ident.member_id).name == "张三"
+
+
+async def test_default_menu_is_for_newcomers(fake: FakeTelegram, tg: TelegramChannel) -> None:
+    default = [c["command"] for c in fake.commands()]
+    assert default[:2] == ["start", "help"]
+
+
+async def test_duplicate_update_is_answered_once(fake: FakeTelegram, tg: TelegramChannel) -> None:
+    fake.push_text(777, "/help")
+    await fake.wait_for("sendMessage")
+    fake.push_duplicate()
+    fake.push_text(777, "/start")  # a later update proves the duplicate was consumed
+    await fake.wait_for(lambda c: c.method == "sendMessage" and "欢迎" in str(c.params.get("text")))
+    assert sum("还没有注册" in t for t in _texts(fake, 777)) == 1
+
+
+async def test_bad_input_over_telegram(fake: FakeTelegram, tg: TelegramChannel) -> None:
+    fake.push_sticker(888)
+    fake.push_callback(888, "lv:approve:1")
+    fake.push_text(888, "/nonsense")
+    await fake.wait_for(lambda c: c.method == "sendMessage" and "没有 /nonsense" in str(
+        c.params.get("text")))
+    texts = _texts(fake, 888)
+    assert any("还没有注册" in t for t in texts)  # the sticker from a stranger
+    assert any("失效" in t for t in texts)  # the forged button
+    assert fake.calls("answerCallbackQuery"), "the button spinner must always be stopped"
+
+
+async def test_outbox_skips_a_user_who_blocked_the_bot(fake: FakeTelegram,
+                                                       tg: TelegramChannel) -> None:
+    with tg.core.db.session() as s:
+        m = s.scalar(select(Member).where(Member.name == "张驻村"))
+        s.add(Identity(platform="telegram", external_id="901", chat_id="901", member_id=m.id,
+                       last_seen_at=tg.core.clock.now() + timedelta(minutes=1)))
+        s.flush()
+        outbox.enqueue(s, key="t1", reply=Reply("第一条"), now=tg.core.clock.now(), member_id=m.id)
+    fake.block(901)
+    await tg.flush()
+    with tg.core.db.session() as s:
+        assert s.scalar(select(OutboxMessage.status).where(OutboxMessage.key == "t1")) == "blocked"
+        assert s.scalar(select(Identity.blocked_at).where(Identity.external_id == "901")) is not None
+        m = s.scalar(select(Member).where(Member.name == "张驻村"))
+        # later messages go to the person's other, working identity (the console one)
+        outbox.enqueue(s, key="t2", reply=Reply("第二条"), now=tg.core.clock.now(), member_id=m.id)
+        assert s.scalar(select(OutboxMessage.platform).where(OutboxMessage.key == "t2")) == "console"
+
+
+async def test_rate_limited_send_is_retried_not_lost(fake: FakeTelegram, tg: TelegramChannel) -> None:
+    with tg.core.db.session() as s:
+        m = s.scalar(select(Member).where(Member.name == "赵驻村"))
+        s.add(Identity(platform="telegram", external_id="902", chat_id="902", member_id=m.id,
+                       last_seen_at=tg.core.clock.now() + timedelta(minutes=1)))
+        s.flush()
+        outbox.enqueue(s, key="r1", reply=Reply("限流测试"), now=tg.core.clock.now(), member_id=m.id)
+    fake.fail_next(chat_id=902, n=1, retry_after=1)
+    await tg.flush()
+    assert _texts(fake, 902) == ["限流测试"]
+    with tg.core.db.session() as s:
+        assert s.scalar(select(OutboxMessage.status).where(OutboxMessage.key == "r1")) == "sent"
