@@ -26,6 +26,7 @@ migrate: $(STAMP)
 
 test: $(STAMP)           ## install, make sure PostgreSQL is up, run the whole suite
 	@bash scripts/ensure_postgres.sh || true
+	$(PY) -m ruff check .
 	$(PY) -m pytest
 
 lint: $(STAMP)

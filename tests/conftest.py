@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from services.clock import ManualClock
 from services.config import Settings
 from services.demo import load_demo
 from storage.db import Database
+from tests.fake_telegram import FakeTelegram
 from tests.harness import ChatHarness
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -97,3 +98,28 @@ def demo(core: BotCore, clock: ManualClock) -> BotCore:
 def chat(demo: BotCore, clock: ManualClock, tmp_path) -> ChatHarness:  # type: ignore[no-untyped-def]
     """The demo team driven through the real console channel."""
     return ChatHarness(demo, clock, tmp_path / "out")
+
+
+TELEGRAM_TOKEN = "123456:TEST-TOKEN"
+
+
+@pytest.fixture
+async def fake_tg() -> AsyncIterator[FakeTelegram]:
+    """The local fake Bot API (127.0.0.1, free port)."""
+    async with FakeTelegram(token=TELEGRAM_TOKEN, bot_username="zhucun_helper_bot") as f:
+        yield f
+
+
+@pytest.fixture
+async def tg(fake_tg: FakeTelegram, demo: BotCore):  # type: ignore[no-untyped-def]
+    """The demo team served by the real Telegram channel, pointed at the fake Bot API."""
+    from handlers.telegram import TelegramChannel
+
+    settings = Settings(database_url=demo.settings.database_url, bot_token=TELEGRAM_TOKEN,
+                        telegram_base_url=fake_tg.url, _env_file=None)  # type: ignore[call-arg]
+    demo.settings = settings
+    demo.router.settings = settings
+    channel = TelegramChannel(demo, settings)
+    await channel.start(poll_timeout=1)
+    yield channel
+    await channel.stop()

@@ -36,3 +36,24 @@ class ChatHarness:
         for line in text.strip().splitlines():
             self.channel.feed(line)
         return self.out.getvalue()[start:]
+
+
+def run_console_script(script: str, database_url: str, *, clock: str | None = "2026-11-23 09:00",
+                       demo: bool = True, timeout: float = 120) -> str:
+    """Run `python bot.py console` as a real process, exactly as a user would; return stdout."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    args = [sys.executable, "bot.py", "console", "--echo"]
+    if demo:
+        args.append("--demo")
+    if clock:
+        args += ["--clock", clock]
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.pop("BOT_TOKEN", None)
+    proc = subprocess.run(args, input=script, capture_output=True, text=True, cwd=root, env=env,
+                          timeout=timeout)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout

@@ -15,7 +15,6 @@ import urllib.request
 
 import openpyxl
 import pytest
-from tests.fake_telegram import FakeTelegram, RateLimits
 from telegram import (
     Bot,
     BotCommand,
@@ -41,6 +40,8 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+
+from tests.fake_telegram import FakeTelegram, RateLimits
 
 TOKEN = "123456:TEST-TOKEN"
 USER = 4242

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from conversations.app import BotCore
@@ -13,31 +11,9 @@ from conversations.messages import Reply
 from handlers.telegram import TelegramChannel
 from reminders import outbox
 from services import invites
-from services.config import Settings
 from services.roles import Role
 from storage.models import Identity, Member, OutboxMessage, Team
 from tests.fake_telegram import FakeTelegram
-
-TOKEN = "123456:TEST-TOKEN"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(token=TOKEN, bot_username="zhucun_helper_bot") as f:
-        yield f
-
-
-@pytest.fixture
-async def tg(fake: FakeTelegram, demo: BotCore) -> AsyncIterator[TelegramChannel]:
-    settings = Settings(database_url=demo.settings.database_url, bot_token=TOKEN,
-                        telegram_base_url=fake.url, _env_file=None)  # type: ignore[call-arg]
-    demo.settings = settings
-    demo.router.settings = settings
-    channel = TelegramChannel(demo, settings)
-    await channel.start(poll_timeout=1)
-    yield channel
-    await channel.stop()
-
 
 def _code(core: BotCore, role: Role = Role.CADRE) -> str:
     with core.db.session() as s:
@@ -49,17 +25,17 @@ def _texts(fake: FakeTelegram, chat_id: int) -> list[str]:
     return [m["text"] for m in fake.sent_messages(chat_id) if "text" in m]
 
 
-async def test_register_with_start_code_and_get_a_role_menu(fake: FakeTelegram,
+async def test_register_with_start_code_and_get_a_role_menu(fake_tg: FakeTelegram,
                                                             tg: TelegramChannel) -> None:
     code = _code(tg.core)
-    fake.push_text(555, f"/start {code}", username="alice", first_name="Alice")
-    await fake.wait_for(lambda c: c.method == "sendMessage" and "姓名" in str(c.params.get("text")))
-    mark = fake.mark()
-    fake.push_text(555, "张三")
-    call = await fake.wait_for(lambda c: c.method == "sendMessage" and "注册成功" in str(
+    fake_tg.push_text(555, f"/start {code}", username="alice", first_name="Alice")
+    await fake_tg.wait_for(lambda c: c.method == "sendMessage" and "姓名" in str(c.params.get("text")))
+    mark = fake_tg.mark()
+    fake_tg.push_text(555, "张三")
+    call = await fake_tg.wait_for(lambda c: c.method == "sendMessage" and "注册成功" in str(
         c.params.get("text")), since=mark)
     assert str(call.params["chat_id"]) == "555"
-    menu = await fake.wait_for(lambda c: c.method == "setMyCommands" and "555" in str(
+    menu = await fake_tg.wait_for(lambda c: c.method == "setMyCommands" and "555" in str(
         c.params.get("scope")) and "me" in str(c.params.get("commands")), since=mark)
     names = [cmd["command"] for cmd in menu.params["commands"]]
     assert names == ["help", "me", "cancel"]  # a cadre's menu, no /start any more
@@ -68,33 +44,33 @@ async def test_register_with_start_code_and_get_a_role_menu(fake: FakeTelegram,
         assert ident.external_id == "555" and s.get(Member, ident.member_id).name == "张三"
 
 
-async def test_default_menu_is_for_newcomers(fake: FakeTelegram, tg: TelegramChannel) -> None:
-    default = [c["command"] for c in fake.commands()]
+async def test_default_menu_is_for_newcomers(fake_tg: FakeTelegram, tg: TelegramChannel) -> None:
+    default = [c["command"] for c in fake_tg.commands()]
     assert default[:2] == ["start", "help"]
 
 
-async def test_duplicate_update_is_answered_once(fake: FakeTelegram, tg: TelegramChannel) -> None:
-    fake.push_text(777, "/help")
-    await fake.wait_for("sendMessage")
-    fake.push_duplicate()
-    fake.push_text(777, "/start")  # a later update proves the duplicate was consumed
-    await fake.wait_for(lambda c: c.method == "sendMessage" and "欢迎" in str(c.params.get("text")))
-    assert sum("还没有注册" in t for t in _texts(fake, 777)) == 1
+async def test_duplicate_update_is_answered_once(fake_tg: FakeTelegram, tg: TelegramChannel) -> None:
+    fake_tg.push_text(777, "/help")
+    await fake_tg.wait_for("sendMessage")
+    fake_tg.push_duplicate()
+    fake_tg.push_text(777, "/start")  # a later update proves the duplicate was consumed
+    await fake_tg.wait_for(lambda c: c.method == "sendMessage" and "欢迎" in str(c.params.get("text")))
+    assert sum("还没有注册" in t for t in _texts(fake_tg, 777)) == 1
 
 
-async def test_bad_input_over_telegram(fake: FakeTelegram, tg: TelegramChannel) -> None:
-    fake.push_sticker(888)
-    fake.push_callback(888, "lv:approve:1")
-    fake.push_text(888, "/nonsense")
-    await fake.wait_for(lambda c: c.method == "sendMessage" and "没有 /nonsense" in str(
+async def test_bad_input_over_telegram(fake_tg: FakeTelegram, tg: TelegramChannel) -> None:
+    fake_tg.push_sticker(888)
+    fake_tg.push_callback(888, "lv:approve:1")
+    fake_tg.push_text(888, "/nonsense")
+    await fake_tg.wait_for(lambda c: c.method == "sendMessage" and "没有 /nonsense" in str(
         c.params.get("text")))
-    texts = _texts(fake, 888)
+    texts = _texts(fake_tg, 888)
     assert any("还没有注册" in t for t in texts)  # the sticker from a stranger
     assert any("失效" in t for t in texts)  # the forged button
-    assert fake.calls("answerCallbackQuery"), "the button spinner must always be stopped"
+    assert fake_tg.calls("answerCallbackQuery"), "the button spinner must always be stopped"
 
 
-async def test_outbox_skips_a_user_who_blocked_the_bot(fake: FakeTelegram,
+async def test_outbox_skips_a_user_who_blocked_the_bot(fake_tg: FakeTelegram,
                                                        tg: TelegramChannel) -> None:
     with tg.core.db.session() as s:
         m = s.scalar(select(Member).where(Member.name == "张驻村"))
@@ -102,7 +78,7 @@ async def test_outbox_skips_a_user_who_blocked_the_bot(fake: FakeTelegram,
                        last_seen_at=tg.core.clock.now() + timedelta(minutes=1)))
         s.flush()
         outbox.enqueue(s, key="t1", reply=Reply("第一条"), now=tg.core.clock.now(), member_id=m.id)
-    fake.block(901)
+    fake_tg.block(901)
     await tg.flush()
     with tg.core.db.session() as s:
         assert s.scalar(select(OutboxMessage.status).where(OutboxMessage.key == "t1")) == "blocked"
@@ -113,15 +89,15 @@ async def test_outbox_skips_a_user_who_blocked_the_bot(fake: FakeTelegram,
         assert s.scalar(select(OutboxMessage.platform).where(OutboxMessage.key == "t2")) == "console"
 
 
-async def test_rate_limited_send_is_retried_not_lost(fake: FakeTelegram, tg: TelegramChannel) -> None:
+async def test_rate_limited_send_is_retried_not_lost(fake_tg: FakeTelegram, tg: TelegramChannel) -> None:
     with tg.core.db.session() as s:
         m = s.scalar(select(Member).where(Member.name == "赵驻村"))
         s.add(Identity(platform="telegram", external_id="902", chat_id="902", member_id=m.id,
                        last_seen_at=tg.core.clock.now() + timedelta(minutes=1)))
         s.flush()
         outbox.enqueue(s, key="r1", reply=Reply("限流测试"), now=tg.core.clock.now(), member_id=m.id)
-    fake.fail_next(chat_id=902, n=1, retry_after=1)
+    fake_tg.fail_next(chat_id=902, n=1, retry_after=1)
     await tg.flush()
-    assert _texts(fake, 902) == ["限流测试"]
+    assert _texts(fake_tg, 902) == ["限流测试"]
     with tg.core.db.session() as s:
         assert s.scalar(select(OutboxMessage.status).where(OutboxMessage.key == "r1")) == "sent"
