@@ -15,6 +15,7 @@ from services.roles import Role
 from storage.models import Identity, Member, OutboxMessage, Team
 from tests.fake_telegram import FakeTelegram
 
+
 def _code(core: BotCore, role: Role = Role.CADRE) -> str:
     with core.db.session() as s:
         return invites.create_invite(s, role=role, now=core.clock.now(),
