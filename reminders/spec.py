@@ -86,6 +86,8 @@ class Recurrence:
         # normalise sequences so that specs read from JSON compare/hash equal
         object.__setattr__(self, "weekdays", tuple(sorted(set(self.weekdays))))
         object.__setattr__(self, "at", tuple(sorted(set(self.at))))
+        if self.kind == "quarterly" and self.month is None:
+            object.__setattr__(self, "month", 1)
         self._validate()
 
     # ------------------------------------------------------------------ validation
