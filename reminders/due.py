@@ -17,14 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Literal
 
 from .engine import _require_aware, iter_occurrences
 from .leads import Lead
 from .spec import Recurrence
 
-UTC = timezone.utc
 DEFAULT_GRACE = timedelta(hours=6)
 DEFAULT_TOLERANCE = timedelta(minutes=5)
 

@@ -17,7 +17,7 @@ as APScheduler does (02:30 Europe/Berlin on the transition day → 03:30 CEST).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -25,9 +25,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from .spec import WEEKDAY_NAMES, Recurrence
-from .workdays import first_day_of_non_working_run, is_working_day, last_working_day_on_or_before, next_working_day
+from .workdays import (
+    first_day_of_non_working_run,
+    is_working_day,
+    last_working_day_on_or_before,
+    next_working_day,
+)
 
-UTC = timezone.utc
 _ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last"}
 # Safety limit on iterations per query (a 10-year daily range is ~3,700).
 MAX_ITERATIONS = 100_000

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from .spec import SpecError, parse_hhmm
 
-UTC = timezone.utc
 _DST_SLACK_MIN = 120  # covers any real DST offset change
 
 
