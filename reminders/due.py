@@ -30,6 +30,44 @@ DEFAULT_TOLERANCE = timedelta(minutes=5)
 Status = Literal["on_time", "late", "missed"]
 
 
+# ---------------------------------------------------------------------- memo
+# Per (spec, lead) we remember one computed stretch of the occurrence stream:
+# "the occurrences in (lo, checked] are exactly `occs`", where the stretch ends at the
+# first occurrence after the queried window (or at a ~400-day horizon if none).
+# A per-minute tick then answers from the memo until its window reaches past
+# `checked`. Specs are immutable and the holiday calendar is fixed for the process,
+# so the memo is never stale: it makes results faster, never different.
+_LOOKAHEAD = timedelta(days=400)
+_MEMO_MAX = 200_000
+_memo: dict[tuple[Recurrence, str], tuple[datetime, tuple[datetime, ...], datetime]] = {}
+
+
+def clear_memo() -> None:
+    _memo.clear()
+
+
+def _occurrences_memo(spec: Recurrence, slot: str, a: datetime, b: datetime) -> list[datetime]:
+    """Occurrences in ``(a, b]`` (UTC), using and refreshing the memo."""
+    key = (spec, slot)
+    entry = _memo.get(key)
+    if entry is not None:
+        lo, occs, checked = entry
+        if lo <= a and b <= checked:
+            return [t for t in occs if a < t <= b]
+    horizon = max(b, a + _LOOKAHEAD)
+    out: list[datetime] = []
+    checked = horizon
+    for t in iter_occurrences(spec, a, horizon):
+        out.append(t)
+        if t > b:
+            checked = t
+            break
+    if len(_memo) >= _MEMO_MAX:
+        _memo.clear()
+    _memo[key] = (a, tuple(out), checked)
+    return [t for t in out if t <= b]
+
+
 @dataclass(frozen=True)
 class Due:
     occurrence: datetime  # aware UTC
@@ -63,13 +101,11 @@ def due_reminders(
         if lead.key in seen:
             continue
         seen.add(lead.key)
-        lo, hi = lead.span()
+        lo, hi = lead.span
         # remind_at in (since, now]  =>  occurrence in (since + lo, now + hi]
         occ_lo = since + lo - timedelta(microseconds=1)
         occ_hi = now + hi
-        for occ in iter_occurrences(spec, occ_lo):
-            if occ > occ_hi:
-                break
+        for occ in _occurrences_memo(spec, lead.key, occ_lo, occ_hi):
             when = lead.remind_at(occ, tz)
             if not (since < when <= now) or when > occ:
                 continue

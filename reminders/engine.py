@@ -87,11 +87,11 @@ def _once_times(spec: Recurrence) -> tuple[datetime, ...]:
     )
 
 
-def _raw_after(spec: Recurrence, after: datetime) -> Iterator[datetime]:
-    """Un-shifted occurrences strictly after ``after`` (UTC), ascending, in UTC."""
+def _raw_after(spec: Recurrence, after: datetime, until: datetime) -> Iterator[datetime]:
+    """Un-shifted occurrences in ``(after, until]`` (UTC), ascending, in UTC."""
     if spec.kind == "once":
         for t in _once_times(spec):
-            if t > after:
+            if after < t <= until:
                 yield t
         return
     trigger = _cron(spec)
@@ -101,7 +101,7 @@ def _raw_after(spec: Recurrence, after: datetime) -> Iterator[datetime]:
     prev = after
     while True:
         fire = trigger.get_next_fire_time(prev, prev)
-        if fire is None:  # pragma: no cover - only with end_date, which we never set
+        if fire is None or fire > until:
             return
         prev = fire
         if _is_repeated_wall_time(fire):
@@ -116,20 +116,25 @@ def _raw_after(spec: Recurrence, after: datetime) -> Iterator[datetime]:
         yield fire.astimezone(UTC)
 
 
-def iter_occurrences(spec: Recurrence, after: datetime) -> Iterator[datetime]:
-    """All occurrences strictly after ``after``, ascending, as aware UTC datetimes.
+def iter_occurrences(spec: Recurrence, after: datetime, until: datetime) -> Iterator[datetime]:
+    """Occurrences in ``(after, until]``, ascending, as aware UTC datetimes.
+
+    ``until`` is required: with ``workdays_only`` a rule may never match again (e.g.
+    Sundays once the official calendar runs out), so an open-ended scan could loop
+    forever.
 
     Holiday rules are applied. Shifting is monotone for a single time of day, so the
     stream stays sorted; equal consecutive results (several days shifted onto the same
     working day) are collapsed.
     """
     after = _require_aware(after, "after")
+    until = _require_aware(until, "until")
     if not spec.shift_holidays and not spec.workdays_only:
-        yield from _raw_after(spec, after)
+        yield from _raw_after(spec, after, until)
         return
     tz = spec.zone
     if spec.workdays_only:
-        for t in _raw_after(spec, after):
+        for t in _raw_after(spec, after, until):
             if is_working_day(t.astimezone(tz).date()):
                 yield t
         return
@@ -140,7 +145,7 @@ def iter_occurrences(spec: Recurrence, after: datetime) -> Iterator[datetime]:
     scan_from = datetime.combine(run_start, time(0, 0), tzinfo=tz).astimezone(UTC) - timedelta(seconds=1)
     scan_from = min(scan_from, after)
     last: datetime | None = None
-    for raw in _raw_after(spec, scan_from):
+    for raw in _raw_after(spec, scan_from, until):
         local = raw.astimezone(tz)
         day = local.date()
         if is_working_day(day):
@@ -149,6 +154,8 @@ def iter_occurrences(spec: Recurrence, after: datetime) -> Iterator[datetime]:
             t = localize(next_working_day(day), local.hour, local.minute, tz)
         if t <= after or t == last:
             continue
+        if t > until:
+            return
         last = t
         yield t
 
@@ -165,15 +172,21 @@ def occurrences(spec: Recurrence, start: datetime, end: datetime) -> list[dateti
     out: list[datetime] = []
     if end <= start:
         return out
-    for i, t in enumerate(iter_occurrences(spec, start)):
-        if t > end:
-            break
+    for i, t in enumerate(iter_occurrences(spec, start, end)):
         if i >= MAX_ITERATIONS:
             raise ValueError(f"more than {MAX_ITERATIONS} occurrences in range; narrow it")
         out.append(t)
     return out
 
 
-def next_occurrence(spec: Recurrence, after: datetime) -> datetime | None:
-    """First occurrence strictly after ``after`` (aware UTC), or None (one-off in the past)."""
-    return next(iter_occurrences(spec, after), None)
+DEFAULT_HORIZON = timedelta(days=3660)
+
+
+def next_occurrence(spec: Recurrence, after: datetime, horizon: timedelta = DEFAULT_HORIZON) -> datetime | None:
+    """First occurrence strictly after ``after`` (aware UTC).
+
+    None if there is none within ``horizon`` (default ~10 years): a one-off in the
+    past, or a ``workdays_only`` rule that never lands on a working day.
+    """
+    after = _require_aware(after, "after")
+    return next(iter_occurrences(spec, after, after + horizon), None)

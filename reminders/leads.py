@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,7 +40,7 @@ class Lead:
         if self.at is not None:
             parse_hhmm(self.at)
 
-    @property
+    @cached_property
     def key(self) -> str:
         if self.at is not None:
             return f"d{self.days}@{self.at}"
@@ -48,6 +49,10 @@ class Lead:
         if self.minutes:
             return f"m{self.minutes}"
         return "at"
+
+    @cached_property
+    def _at_hm(self) -> tuple[int, int]:
+        return parse_hhmm(self.at) if self.at is not None else (0, 0)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -74,15 +79,17 @@ class Lead:
         local = occ.astimezone(tz)
         day = local.date() - timedelta(days=self.days)
         if self.at is not None:
-            hh, mm = parse_hhmm(self.at)
+            hh, mm = self._at_hm
         else:
             hh, mm = local.hour, local.minute
         return datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz).astimezone(UTC)
 
+    @cached_property
     def span(self) -> tuple[timedelta, timedelta]:
         """Bounds (lo, hi) of ``occurrence - remind_at`` for any occurrence, inclusive.
 
         Lets callers turn a window of reminder times into a window of occurrences.
+        (A cached property: ``lead.span``.)
         """
         if self.at is None and not self.days:
             d = timedelta(minutes=self.minutes)

@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -157,8 +158,15 @@ class Recurrence:
             if getattr(self, name) != defaults[name]:
                 raise SpecError(f"field {name!r} is not used by kind {self.kind!r}")
 
+    def __hash__(self) -> int:  # cached: specs are dict keys on the per-minute hot path
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", h)
+        return h
+
     # ------------------------------------------------------------------ helpers
-    @property
+    @cached_property
     def hour_minute(self) -> tuple[int, int]:
         return parse_hhmm(self.time) if self.time else (0, 0)
 
@@ -166,7 +174,7 @@ class Recurrence:
     def quarter_month(self) -> int:
         return self.month or 1
 
-    @property
+    @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz)
 

@@ -363,3 +363,33 @@ def test_default_series():
     tw = by_key["township_work_meeting"].spec
     assert next_occurrence(tw, sh(2026, 10, 1)) == sh(2026, 10, 8, 9).astimezone(UTC)
     assert next_occurrence(by_key["daily_log_reminder"].spec, sh(2026, 10, 1)) == sh(2026, 10, 8, 20).astimezone(UTC)
+
+
+def test_rule_that_never_matches_again_terminates():
+    # Sundays are working days only when adjusted (2026-01-04, 2026-09-20); never in fallback years
+    spec = parse_spec("weekly sun 18:30 workdays-only")
+    assert local(occ_year(spec, 2026)) == [datetime(2026, 1, 4, 18, 30), datetime(2026, 9, 20, 18, 30)]
+    assert next_occurrence(spec, sh(2026, 10, 1)) is None
+    assert due_reminders(spec, [Lead(days=10, at="09:00")], sh(2027, 1, 1), sh(2027, 1, 2)) == []
+
+
+def test_due_reminders_memo_matches_direct_computation():
+    from reminders.due import clear_memo
+
+    clear_memo()
+    specs = [parse_spec(t) for t in ("weekly fri 15:00", "每月最后一个工作日 16:00", "每天 9:00（遇法定节假日顺延）",
+                                      "weekly sun 18:30 workdays-only", "yearly 01-15 09:00 shift")]
+    leads = [Lead(days=10, at="09:00"), Lead(days=1, at="18:00"), Lead(minutes=60), Lead()]
+    start, stop = sh(2026, 9, 1), sh(2027, 2, 1)
+    for spec in specs:
+        expected = sorted(
+            (occ, key, when)
+            for occ in occurrences(spec, start - timedelta(days=1), stop + timedelta(days=12))
+            for key, when in reminder_times(occ, leads, spec.tz)
+            if start < when <= stop
+        )
+        got, t = [], start
+        while t < stop:  # 6-hour ticks through the memo
+            got += [(d.occurrence, d.lead_key, d.remind_at) for d in due_reminders(spec, leads, t, t + timedelta(hours=6))]
+            t += timedelta(hours=6)
+        assert sorted(got) == expected, describe(spec)
