@@ -1,0 +1,102 @@
+"""Default recurring series created for every new team (data, not DB rows).
+
+Choices (admins can edit each series per team; sources in /work/shared/DOMAIN.md):
+
+* 每月防返贫监测会议 — seed 002 only says "monthly". We pick the **10th at 09:00**:
+  after the township meeting (first Monday, always day 1–7, so never the same
+  morning) and after the 5 Jan / 5 Jul report deadlines, leaving time to collect the
+  previous month's household data. Shifted to the next working day on holidays.
+* 每周五学习 — Friday 15:00. A Friday that is a statutory holiday is *dropped*
+  (``workdays_only``), not moved: a study session moved into the next week collides
+  with the next one.
+* 乡镇工作例会 — first Monday 09:00, shifted on holidays (Oct: 10-05 → 10-08).
+* 村民代表会议 — "at least once a quarter": 15th of the first month of each
+  quarter, 09:00, shifted. Three days' notice plus the evening before.
+* 村民会议 — "at least once a year, announced 10 days ahead": 15 January 09:00
+  (before Spring Festival travel peaks, after year-end reports), shifted, with a
+  10-days-before-at-09:00 lead for the public notice.
+* 工作日志提醒 — 20:00 on working days only; the anti-formalism rules say the bot must
+  lighten the load, so no nagging on weekends and holidays.
+
+Audience role names: first_secretary, resident_cadre, team_leader, supervisor,
+villager, administrator (the roles table of DOMAIN.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .leads import Lead
+from .spec import DEFAULT_TZ, Recurrence
+
+ROLES = ("first_secretary", "resident_cadre", "team_leader", "supervisor", "villager", "administrator")
+
+
+@dataclass(frozen=True)
+class SeriesTemplate:
+    key: str  # stable identifier, e.g. to avoid seeding a team twice
+    title: str  # Simplified Chinese
+    spec: Recurrence
+    leads: tuple[Lead, ...]
+    audience: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "spec": self.spec.to_dict(),
+            "leads": [lead.to_dict() for lead in self.leads],
+            "audience": list(self.audience),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SeriesTemplate:
+        return cls(
+            key=d["key"],
+            title=d["title"],
+            spec=Recurrence.from_dict(d["spec"]),
+            leads=tuple(Lead.from_dict(x) for x in d["leads"]),
+            audience=tuple(d["audience"]),
+        )
+
+
+DAY_BEFORE_18 = Lead(days=1, at="18:00")
+ONE_HOUR = Lead(minutes=60)
+
+
+def default_series(tz: str = DEFAULT_TZ) -> list[SeriesTemplate]:
+    """The series every team starts with, in ``tz`` (default Asia/Shanghai)."""
+    team = ("first_secretary", "resident_cadre")
+    return [
+        SeriesTemplate(
+            "poverty_monitoring_meeting", "每月防返贫监测会议",
+            Recurrence("monthly", time="09:00", day=10, tz=tz, shift_holidays=True),
+            (DAY_BEFORE_18, ONE_HOUR), team,
+        ),
+        SeriesTemplate(
+            "friday_study", "每周五学习",
+            Recurrence("weekly", time="15:00", weekdays=(4,), tz=tz, workdays_only=True),
+            (ONE_HOUR,), team,
+        ),
+        SeriesTemplate(
+            "township_work_meeting", "乡镇工作例会",
+            Recurrence("monthly", time="09:00", nth=1, weekday=0, tz=tz, shift_holidays=True),
+            (DAY_BEFORE_18, ONE_HOUR), (*team, "team_leader"),
+        ),
+        SeriesTemplate(
+            "villager_representative_meeting", "村民代表会议",
+            Recurrence("quarterly", time="09:00", month=1, day=15, tz=tz, shift_holidays=True),
+            (Lead(days=3, at="09:00"), DAY_BEFORE_18), team,
+        ),
+        SeriesTemplate(
+            "villager_meeting", "村民会议",
+            Recurrence("yearly", time="09:00", month=1, day=15, tz=tz, shift_holidays=True),
+            (Lead(days=10, at="09:00"), DAY_BEFORE_18), (*team, "villager"),
+        ),
+        SeriesTemplate(
+            "daily_log_reminder", "工作日志提醒",
+            Recurrence("daily", time="20:00", tz=tz, workdays_only=True),
+            (Lead(),), ("resident_cadre", "first_secretary"),
+        ),
+    ]
