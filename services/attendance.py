@@ -14,8 +14,8 @@ Decisions (covered by tests/test_attendance_service.py):
   report count as days in the village: the report is the self-declared record that
   counties used on paper, and nobody is forced to share a location;
 * `behind` compares with the pace, not the total: in the current month a member is
-  behind when days_in_village < floor(required * elapsed / days_in_month), so nobody
-  is flagged on the 2nd of the month; a past month compares with the full requirement.
+  behind when days_in_village < floor(required * days_before_today / days_in_month),
+  so nobody is flagged on the 2nd of the month; a past month compares with the full requirement.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def month_summary(session: Session, member_id: int, year: int, month: int, today
     elif today > end:
         elapsed = days_in_month
     else:
-        elapsed = today.day
+        elapsed = today.day - 1  # today is not over: a cadre may still arrive
     expected = math.floor(required * elapsed / days_in_month)
     return MonthSummary(
         days_in_village=len(village), quota=quota, leave_days=leave_total,
