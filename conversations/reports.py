@@ -3,6 +3,7 @@ save a long free text as today's report. Rules live in services.reports."""
 
 from __future__ import annotations
 
+import copy
 from datetime import date, timedelta
 from typing import Any
 
@@ -80,6 +81,8 @@ class ReportDialog(Dialog):
 
     # -- steps --------------------------------------------------------------------
     def step(self, ctx: Ctx, state: dict[str, Any], msg: Incoming) -> Turn:
+        # A fresh copy: the stored JSON only counts as changed when it is a new object.
+        state = copy.deepcopy(state)
         stage = state["stage"]
         value = (msg.callback or "").split(":", 2)[2] if msg.callback else None
         if msg.photos:
@@ -130,7 +133,8 @@ class ReportDialog(Dialog):
             state["draft"]["photos"] += [p for p in sent if p not in state["draft"]["photos"]]
             if state.get("text"):
                 state["draft"].update(rs.parse_report_text(state.pop("text")))
-            return self._summary(ctx, state, hint="点「修改」选择要改的部分。")
+                return self._summary(ctx, state)
+            return self._summary_step(ctx, state, "edit")
         if state.get("text"):
             return self._take_text(ctx, state, state.pop("text"))
         return self._ask(state, "done")
