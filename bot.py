@@ -136,6 +136,22 @@ def _deactivate(a: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@admin_command("export")
+def _export(a: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from services import admin, export
+    from services.clock import local
+
+    with _db(settings).session() as s:
+        team = admin.find_team(s, a.team)
+        month = export.parse_month(a.month, local(_now(), team.timezone).date())
+        out = Path(a.out) if a.out else Path("out") / export.export_filename(team.name, month)
+        export.build_workbook(s, team.id, month, out)
+        print(f"已导出：{out}（工作表：{'、'.join(export.sheets())}）")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bot.py", description="驻村助手")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -174,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     d = ad.add_parser("deactivate", help="deactivate a member (records are kept)")
     d.add_argument("--member", type=int, required=True)
     d.add_argument("--reason")
+    ex = ad.add_parser("export", help="Excel workbook of a team's month (reports, attendance...)")
+    ex.add_argument("--team", required=True, help="team id or name")
+    ex.add_argument("--month", help="YYYY-MM (default: this month)")
+    ex.add_argument("--out", help="file path (default: out/<team>-<month>-驻村工作.xlsx)")
     return p
 
 

@@ -9,6 +9,8 @@ from conversations.registry import Registry
 FEATURES: tuple[str, ...] = (
     "conversations.registration",
     "conversations.profile",
+    "conversations.reports",
+    "conversations.attendance",
 )
 
 

@@ -42,6 +42,24 @@ class Settings(BaseSettings):
     tick_seconds: int = 30
     outbox_grace_hours: int = 6
 
+    # -- reports --
+    # A report for yesterday may still be filed until this hour (team time) today.
+    report_late_until_hour: int = 12
+    # Free text at least this long (not a question) is offered to be saved as a report.
+    report_offer_min_chars: int = 40
+    # Off: /checkin politely declines and days with a submitted report count as days in
+    # the village (the 2024 rules forbid forcing check-ins; a county may not want them).
+    checkin_enabled: bool = True
+    # A second location within this many seconds is the same check-in, not a new one.
+    checkin_repeat_seconds: int = 120
+    # Days in the village a month (seed 003): cadres 15, team leaders 5, first secretaries
+    # as cadres.
+    quota_cadre_days: int = 15
+    quota_first_secretary_days: int = 15
+    quota_team_leader_days: int = 5
+    # Where charts and Excel exports are written before being sent ("" = system temp dir).
+    files_dir: str = ""
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -16,10 +16,16 @@ from .core import (
     Village,
     Villager,
 )
+from .reports import CheckIn, DailyReport, MonthlyRecord, PendingReportText, ReportRevision
 
 __all__ = [
     "ROLES",
     "AuditEvent",
+    "CheckIn",
+    "DailyReport",
+    "MonthlyRecord",
+    "PendingReportText",
+    "ReportRevision",
     "Base",
     "County",
     "DialogState",

@@ -1,0 +1,247 @@
+"""Village check-in and monthly attendance against the quota (到村考勤).
+
+Decisions (covered by tests/test_attendance_service.py):
+* a check-in is a shared location, dated in the team's time zone (23:59 and 00:01
+  Beijing time are different days even though both are the same UTC date);
+* inside the fence (distance <= Village.fence_radius_m) counts; outside is recorded
+  too, marked out-of-village, and never counts; any number of check-ins a day count
+  as one day; a location within `checkin_repeat_seconds` of the last one is the same
+  check-in and is not stored twice;
+* quota per role from Settings; approved leave days (leave contract) lower the
+  requirement: required = ceil(quota - leave), floor 0, so a half day of leave alone
+  does not lower it but two half days lower it by one;
+* with check-in switched off (`checkin_enabled=False`) the days with a submitted daily
+  report count as days in the village: the report is the self-declared record that
+  counties used on paper, and nobody is forced to share a location;
+* `behind` compares with the pace, not the total: in the current month a member is
+  behind when days_in_village < floor(required * days_before_today / days_in_month),
+  so nobody is flagged on the 2nd of the month; a past month compares with the full requirement.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.clock import local
+from services.config import Settings, get_settings
+from services.errors import UserError
+from services.export import register_sheet
+from services.geo import haversine_m, valid_coordinates
+from services.roles import ROLE_LABELS, TEAM_ROLES, Role
+from storage.models import CheckIn, DailyReport, Member, Team
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    days_in_village: int
+    quota: int
+    leave_days: Decimal
+    reported_days: int
+    required_days: int
+    behind: bool
+    # Extras for display; not part of the cross-feature contract.
+    year: int = 0
+    month: int = 0
+    expected_by_now: int = 0
+    village_dates: tuple[date, ...] = ()
+    leave_by_date: tuple[tuple[date, Decimal], ...] = ()
+
+    @property
+    def met(self) -> bool:
+        return self.days_in_village >= self.required_days
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    checkin: CheckIn | None
+    inside: bool
+    distance_m: float
+    radius_m: int
+    repeated: bool = False  # same check-in sent twice within a short time
+    first_today: bool = True  # first counted (inside) check-in of the day
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def quota_for(role: str, settings: Settings | None = None) -> int:
+    s = settings or get_settings()
+    return {Role.CADRE.value: s.quota_cadre_days,
+            Role.FIRST_SECRETARY.value: s.quota_first_secretary_days,
+            Role.TEAM_LEADER.value: s.quota_team_leader_days}.get(role, 0)
+
+
+def leave_dates_for(session: Session, member_id: int, start: date, end: date) -> dict[date, Decimal]:
+    """Days on approved or taken leave (1 or 0.5), through the leave feature's contract."""
+    try:
+        from services.leave import leave_dates  # type: ignore[import-not-found]
+    except ImportError:  # CONTRACT: remove fallback at merge
+        return {}
+    return leave_dates(session, member_id, start, end)
+
+
+# -- check-in ---------------------------------------------------------------------------
+def record_checkin(session: Session, member: Member, lat: float, lon: float, now: datetime,
+                   settings: Settings | None = None) -> CheckInResult:
+    s = settings or get_settings()
+    if not s.checkin_enabled:
+        raise UserError(CHECKIN_OFF)
+    if not valid_coordinates(lat, lon):
+        raise UserError("位置坐标不正确（纬度应在 -90~90，经度在 -180~180）。请点按钮重新发送位置。")
+    team = session.get(Team, member.team_id) if member.team_id else None
+    if team is None:
+        raise UserError("您还不在任何工作队里，不需要到村打卡。如有疑问请联系管理员。")
+    village = team.village
+    if village.latitude is None or village.longitude is None:
+        raise UserError(f"{village.name}的位置还没有设置，暂时不能打卡。请联系管理员用 "
+                        "admin add-village --lat --lon 设置村的位置。")
+    distance = haversine_m(lat, lon, village.latitude, village.longitude)
+    radius = village.fence_radius_m or 2000
+    inside = distance <= radius
+    last = session.scalar(select(CheckIn).where(CheckIn.member_id == member.id)
+                          .order_by(CheckIn.checked_at.desc()).limit(1))
+    if last is not None and now - last.checked_at < timedelta(seconds=s.checkin_repeat_seconds) \
+            and last.inside == inside:
+        return CheckInResult(last, last.inside, last.distance_m or 0.0, radius, repeated=True,
+                             first_today=False)
+    day = local(now, team.timezone).date()
+    first = inside and session.scalar(select(CheckIn.id).where(
+        CheckIn.member_id == member.id, CheckIn.local_date == day, CheckIn.inside.is_(True))
+        .limit(1)) is None
+    row = CheckIn(member_id=member.id, team_id=team.id, village_id=village.id, checked_at=now,
+                  local_date=day, latitude=lat, longitude=lon, distance_m=round(distance, 1),
+                  inside=inside)
+    session.add(row)
+    session.flush()
+    return CheckInResult(row, inside, distance, radius, first_today=first)
+
+
+def checkins_on(session: Session, member_id: int, day: date) -> list[CheckIn]:
+    return list(session.scalars(select(CheckIn).where(
+        CheckIn.member_id == member_id, CheckIn.local_date == day).order_by(CheckIn.checked_at)))
+
+
+CHECKIN_OFF = ("本地区没有启用到村打卡，您不需要打卡。在村天数按您提交的工作日志计算，"
+               "写日志请发送 /report ，查看考勤请发送 /attendance 。")
+
+
+# -- monthly summary --------------------------------------------------------------------
+def month_summary(session: Session, member_id: int, year: int, month: int, today: date,
+                  settings: Settings | None = None) -> MonthSummary:
+    s = settings or get_settings()
+    member = session.get(Member, member_id)
+    if member is None:
+        raise UserError("找不到这位成员。")
+    start, end = month_bounds(year, month)
+    counted_end = min(end, today)
+    reported = set(session.scalars(select(DailyReport.report_date).where(
+        DailyReport.member_id == member_id, DailyReport.submitted.is_(True),
+        DailyReport.report_date.between(start, counted_end))))
+    if s.checkin_enabled:
+        village = set(session.scalars(select(CheckIn.local_date).where(
+            CheckIn.member_id == member_id, CheckIn.inside.is_(True),
+            CheckIn.local_date.between(start, counted_end))))
+    else:
+        village = set(reported)
+    leave = leave_dates_for(session, member_id, start, end)
+    leave_total = sum(leave.values(), Decimal(0))
+    quota = quota_for(member.role, s)
+    required = max(0, math.ceil(Decimal(quota) - leave_total))
+    days_in_month = end.day
+    if today < start:
+        elapsed = 0
+    elif today > end:
+        elapsed = days_in_month
+    else:
+        elapsed = today.day - 1  # today is not over: a cadre may still arrive
+    expected = math.floor(required * elapsed / days_in_month)
+    return MonthSummary(
+        days_in_village=len(village), quota=quota, leave_days=leave_total,
+        reported_days=len(reported), required_days=required,
+        behind=len(village) < expected, year=year, month=month, expected_by_now=expected,
+        village_dates=tuple(sorted(village)), leave_by_date=tuple(sorted(leave.items())))
+
+
+def team_summaries(session: Session, team_id: int, year: int, month: int, today: date,
+                   settings: Settings | None = None) -> list[tuple[Member, MonthSummary]]:
+    from services.reports import team_members
+
+    start, end = month_bounds(year, month)
+    members = [m for m in team_members(session, team_id)
+               if m.role in {r.value for r in TEAM_ROLES}
+               and (m.term_start is None or m.term_start <= end)
+               and (m.term_end is None or m.term_end >= start)]
+    return [(m, month_summary(session, m.id, year, month, today, settings)) for m in members]
+
+
+def behind_quota(session: Session, team_id: int, today: date,
+                 settings: Settings | None = None) -> list[tuple[Member, MonthSummary]]:
+    """Team members behind the pace of their monthly quota (see `behind` above)."""
+    return [(m, sm) for m, sm in team_summaries(session, team_id, today.year, today.month,
+                                                 today, settings) if sm.behind]
+
+
+def summary_line(m: Member, sm: MonthSummary) -> str:
+    mark = "✅" if sm.met else ("⚠️" if sm.behind else "⏳")
+    leave = f"，请假{_fmt(sm.leave_days)}天" if sm.leave_days else ""
+    return (f"{mark} {m.name}（{ROLE_LABELS[Role(m.role)]}）：在村 {sm.days_in_village}/"
+            f"{sm.required_days} 天{leave}，日志 {sm.reported_days} 天")
+
+
+def _fmt(d: Decimal) -> str:
+    return str(int(d)) if d == d.to_integral_value() else str(d.normalize())
+
+
+# -- export sheets ----------------------------------------------------------------------
+def _attendance_sheet(session: Session, team_id: int, month: date):  # type: ignore[no-untyped-def]
+    """One row per member: totals, then a day grid (√ in village, 外 outside only,
+    志 report only, 假 leave) so a leader sees the month at a glance."""
+    start, end = month_bounds(month.year, month.month)
+    s = get_settings()
+    rows = []
+    for m, sm in team_summaries(session, team_id, month.year, month.month, end, s):
+        outside = set(session.scalars(select(CheckIn.local_date).where(
+            CheckIn.member_id == m.id, CheckIn.inside.is_(False),
+            CheckIn.local_date.between(start, end))))
+        reported = set(session.scalars(select(DailyReport.report_date).where(
+            DailyReport.member_id == m.id, DailyReport.submitted.is_(True),
+            DailyReport.report_date.between(start, end))))
+        leave = dict(sm.leave_by_date)
+        grid = []
+        for day in range(1, end.day + 1):
+            d = month.replace(day=day)
+            grid.append("√" if d in sm.village_dates else "假" if d in leave
+                        else "外" if d in outside else "志" if d in reported else "")
+        rows.append([m.name, ROLE_LABELS[Role(m.role)], sm.days_in_village, sm.quota,
+                     sm.leave_days, sm.required_days, sm.reported_days,
+                     "达标" if sm.met else "未达标", *grid])
+    headers = ["姓名", "身份", "在村天数", "定额天数", "请假天数", "应在村天数", "日志天数", "是否达标",
+               *[f"{d}日" for d in range(1, end.day + 1)]]
+    return headers, rows, [10, 12, 9, 9, 9, 10, 9, 9, *([5] * end.day)]
+
+
+def _checkins_sheet(session: Session, team_id: int, month: date):  # type: ignore[no-untyped-def]
+    start, end = month_bounds(month.year, month.month)
+    team = session.get(Team, team_id)
+    tz = team.timezone if team else "Asia/Shanghai"
+    rows = session.execute(
+        select(CheckIn, Member).join(Member, Member.id == CheckIn.member_id)
+        .where(CheckIn.team_id == team_id, CheckIn.local_date.between(start, end))
+        .order_by(CheckIn.checked_at)).all()
+    out = [[c.local_date, local(c.checked_at, tz).replace(tzinfo=None), m.name,
+            "在村" if c.inside else "村外", round(c.distance_m or 0), c.latitude, c.longitude]
+           for c, m in rows]
+    return (["日期", "打卡时间", "姓名", "结果", "距村中心(米)", "纬度", "经度"], out,
+            [12, 17, 10, 8, 13, 11, 11])
+
+
+register_sheet("考勤", _attendance_sheet, order=20)
+register_sheet("打卡记录", _checkins_sheet, order=30)

@@ -1,0 +1,134 @@
+"""Excel export of a team's month, built from pluggable sheets.
+
+Any feature adds a sheet with `register_sheet(name, fn, order=...)`, where
+`fn(session, team_id, month) -> (headers, rows, widths)`; `month` is the first day of
+the month (a `date`), rows hold plain values (str, int, Decimal, date, naive local
+datetime). The module that registers must be listed in SHEET_PROVIDERS so the CLI and
+the bot load it before exporting (features are imported lazily to keep start-up fast).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.errors import UserError
+
+SheetData = tuple[list[str], list[list[Any]], list[int]]
+SheetFn = Callable[[Session, int, date], SheetData]
+
+# Modules whose import registers sheets. Leave, complaints...: add yours here.
+SHEET_PROVIDERS: list[str] = ["services.reports", "services.attendance", "services.monthly"]
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    order: int
+    name: str
+    fn: SheetFn
+
+
+_SHEETS: dict[str, _Sheet] = {}
+
+
+def register_sheet(name: str, fn: SheetFn, order: int = 100) -> None:
+    """Add (or replace, on re-import) a sheet; Excel limits sheet names to 31 characters."""
+    if len(name) > 31 or any(c in name for c in "[]:*?/\\"):
+        raise ValueError(f"bad sheet name {name!r}")
+    _SHEETS[name] = _Sheet(order, name, fn)
+
+
+def sheets() -> list[str]:
+    _load_providers()
+    return [s.name for s in sorted(_SHEETS.values(), key=lambda s: (s.order, s.name))]
+
+
+def _load_providers() -> None:
+    for mod in SHEET_PROVIDERS:
+        import_module(mod)
+
+
+def parse_month(text: str | None, today: date) -> date:
+    """'2026-11', '2026年11月', '11月', '本月', '上月' -> first day of that month."""
+    t = (text or "").strip()
+    if t in ("", "本月", "这个月", "当月"):
+        return today.replace(day=1)
+    if t in ("上月", "上个月"):
+        first = today.replace(day=1)
+        return (first.replace(year=first.year - 1, month=12) if first.month == 1
+                else first.replace(month=first.month - 1))
+    m = re.fullmatch(r"(\d{4})\s*[-年./]\s*(\d{1,2})\s*月?", t)
+    if m:
+        year, month = int(m.group(1)), int(m.group(2))
+    elif (m := re.fullmatch(r"(\d{1,2})\s*月(份)?", t)):
+        year, month = today.year, int(m.group(1))
+        if month > today.month:
+            year -= 1  # "12月" typed in January means last December
+    else:
+        raise UserError(f"看不懂月份「{t}」。请写成 2026-11、11月、本月 或 上月。")
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise UserError(f"月份「{t}」不存在。请写成 2026-11 这样的格式。")
+    return date(year, month, 1)
+
+
+def output_dir(configured: str = "") -> Path:
+    path = Path(configured) if configured else Path(tempfile.gettempdir()) / "zhucun-files"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def build_workbook(session: Session, team_id: int, month: date, path: Path) -> Path:
+    """Write every registered sheet for the team's month to an .xlsx file at `path`."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    _load_providers()
+    wb = Workbook()
+    wb.remove(wb.active)
+    head_font, head_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for sheet in sorted(_SHEETS.values(), key=lambda s: (s.order, s.name)):
+        headers, rows, widths = sheet.fn(session, team_id, month)
+        ws = wb.create_sheet(sheet.name)
+        ws.append(headers)
+        for cell in ws[1]:
+            cell.font, cell.fill = head_font, head_fill
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        for row in rows:
+            ws.append([_cell(v) for v in row])
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        for row_cells in ws.iter_rows(min_row=2):
+            for cell in row_cells:
+                if isinstance(cell.value, datetime):
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+                elif isinstance(cell.value, date):
+                    cell.number_format = "yyyy-mm-dd"
+                elif isinstance(cell.value, str) and len(cell.value) > 20:
+                    cell.alignment = wrap
+        ws.freeze_panes = "A2"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, str) and len(value) > 32_000:  # Excel's cell limit is 32,767
+        return value[:32_000] + "…（超出 Excel 单元格上限，全文见机器人记录）"
+    return value
+
+
+def export_filename(team_name: str, month: date) -> str:
+    return f"{team_name}-{month:%Y-%m}-驻村工作.xlsx"

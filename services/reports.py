@@ -1,0 +1,342 @@
+"""Daily work report rules: which day may be reported, parsing, saving with history.
+
+Decisions (covered by tests/test_reports_service.py):
+* one report per member per day; saving again is an explicit edit (fields replaced)
+  or append (text added under the old), and the old content is always copied to
+  ReportRevision first — a report is never silently overwritten;
+* today is always open; yesterday stays open until `report_late_until_hour` (12:00)
+  in the team's time zone; the future and older days are refused with a next step;
+* a whole report may come in one message with labels (走访：… 问题：… 下一步：…);
+  text before the first label is "what was done";
+* team leaders (township leaders, ≥5 days a month in the village) are not expected to
+  file a daily log, so `missing_reporters` lists cadres and first secretaries only.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.clock import local
+from services.errors import PermissionDenied, UserError
+from services.export import register_sheet
+from services.roles import ROLE_LABELS, Role
+from storage.models import DailyReport, Member, PendingReportText, ReportRevision, Team
+
+FIELDS = ("done", "households", "problems", "next_steps")
+FIELD_LABELS = {"done": "工作内容", "households": "走访农户", "problems": "发现问题",
+                "next_steps": "下一步"}
+REPORTING_ROLES = (Role.CADRE.value, Role.FIRST_SECRETARY.value)
+WEEKDAYS = "一二三四五六日"
+
+_LABELS: list[tuple[str, str]] = [
+    ("households", r"走访农户|走访户数|走访情况|走访|入户"),
+    ("problems", r"发现问题|存在问题|发现的问题|问题|困难"),
+    ("next_steps", r"下一步打算|下一步计划|下一步|下步|明日计划|明天计划|明天打算|计划"),
+    ("done", r"今日工作|今天工作|工作内容|主要工作|完成工作|工作|完成"),
+]
+_LABEL_RE = re.compile(
+    r"(?:^|(?<=[\n；;。，,\s]))\s*(?:\d[.、)）]\s*)?(?P<label>"
+    + "|".join(f"(?P<{f}>{pat})" for f, pat in _LABELS) + r")\s*[：:]")
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9, "十": 10}
+_COUNT_RE = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*户")
+_INLINE_VISIT_RE = re.compile(r"(?:走访|入户|走访了)了?\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*户")
+
+
+def day_label(d: date, today: date | None = None) -> str:
+    rel = ""
+    if today is not None:
+        rel = {0: "今天", 1: "昨天", 2: "前天"}.get((today - d).days, "")
+    return f"{d.month}月{d.day}日（周{WEEKDAYS[d.weekday()]}{'，' + rel if rel else ''}）"
+
+
+# -- parsing ----------------------------------------------------------------------------
+def _cn_number(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    if len(text) == 1:
+        return _CN_DIGITS.get(text)
+    if text.startswith("十"):
+        return 10 + (_CN_DIGITS.get(text[1:], 0) if len(text) > 1 else 0)
+    if len(text) >= 2 and text[1] == "十":
+        return _CN_DIGITS.get(text[0], 0) * 10 + (_CN_DIGITS.get(text[2:], 0) if len(text) > 2 else 0)
+    return None
+
+
+def households_count(households: str | None, done: str | None = None) -> int | None:
+    """'3' / '3户' / '张三、李四' -> 3 / 3 / 2; or '走访了5户' inside the work text."""
+    h = (households or "").strip()
+    if h:
+        if h.isdigit():
+            return int(h)
+        if m := _COUNT_RE.search(h):
+            return _cn_number(m.group(1))
+        names = [p for p in re.split(r"[、,，;；\s]+", h) if p]
+        if names and h not in ("无", "没有", "0"):
+            return len(names)
+        return 0 if h in ("无", "没有", "0") else None
+    if done and (m := _INLINE_VISIT_RE.search(done)):
+        return _cn_number(m.group(1))
+    return None
+
+
+def parse_report_text(text: str) -> dict[str, str]:
+    """Split one message into fields by labels; unlabelled text is "done"."""
+    text = (text or "").strip()
+    matches = list(_LABEL_RE.finditer(text))
+    out: dict[str, str] = {}
+
+    def put(field: str, value: str) -> None:
+        value = value.strip().strip("；;，,").strip()
+        if value:
+            out[field] = f"{out[field]}\n{value}" if field in out else value
+
+    put("done", text[: matches[0].start()] if matches else text)
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        field = next(f for f, _ in _LABELS if m.group(f))
+        put(field, text[m.end():end])
+    return out
+
+
+def has_labels(text: str) -> bool:
+    return bool(_LABEL_RE.search(text or ""))
+
+
+# -- dates ------------------------------------------------------------------------------
+def check_report_date(day: date, now: datetime, tz: str, late_until_hour: int = 12) -> None:
+    """Raise UserError unless `day` may be reported at `now` (team time zone `tz`)."""
+    local_now = local(now, tz)
+    today = local_now.date()
+    if day > today:
+        raise UserError(f"不能为将来的日期（{day_label(day)}）写日志。"
+                        "今天的日志请直接发送 /report 。")
+    if day == today:
+        return
+    if (today - day).days == 1:
+        if local_now.hour < late_until_hour:
+            return
+        raise UserError(f"昨天的日志只能在今天 {late_until_hour}:00 前补写，现在已经过了。"
+                        "可以把昨天的工作写进今天的日志（/report）。")
+    raise UserError(f"{day_label(day)}已经过去太久，不能再补写。只能写今天的日志，或在今天 "
+                    f"{late_until_hour}:00 前补写昨天的。可以把那天的工作写进今天的日志（/report）。")
+
+
+# -- reading ----------------------------------------------------------------------------
+def get_report(session: Session, member_id: int, day: date) -> DailyReport | None:
+    return session.scalar(select(DailyReport).where(
+        DailyReport.member_id == member_id, DailyReport.report_date == day))
+
+
+def snapshot(r: DailyReport) -> dict[str, Any]:
+    return {**{f: getattr(r, f) for f in FIELDS}, "households_count": r.households_count,
+            "photos": list(r.photos or []), "updated_at": r.updated_at.isoformat()}
+
+
+def member_reports(session: Session, member_id: int, offset: int = 0,
+                   limit: int = 5) -> tuple[list[DailyReport], int]:
+    q = select(DailyReport).where(DailyReport.member_id == member_id,
+                                  DailyReport.submitted.is_(True))
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = session.scalars(q.order_by(DailyReport.report_date.desc()).offset(offset)
+                           .limit(limit)).all()
+    return list(rows), total
+
+
+def team_members(session: Session, team_id: int, day: date | None = None,
+                 roles: tuple[str, ...] | None = None) -> list[Member]:
+    """Active members of the team (serving on `day` if given), leaders last."""
+    q = select(Member).where(Member.team_id == team_id, Member.active.is_(True))
+    if roles:
+        q = q.where(Member.role.in_(roles))
+    members = list(session.scalars(q.order_by(Member.id)))
+    if day is not None:
+        members = [m for m in members if (m.term_start is None or m.term_start <= day)
+                   and (m.term_end is None or m.term_end >= day)]
+    order = {Role.FIRST_SECRETARY.value: 0, Role.CADRE.value: 1, Role.TEAM_LEADER.value: 2}
+    return sorted(members, key=lambda m: (order.get(m.role, 3), m.id))
+
+
+def team_reports(session: Session, team_id: int, day: date) -> list[tuple[Member, DailyReport]]:
+    rows = session.execute(
+        select(Member, DailyReport).join(DailyReport, DailyReport.member_id == Member.id)
+        .where(Member.team_id == team_id, DailyReport.report_date == day,
+               DailyReport.submitted.is_(True)).order_by(Member.id)).all()
+    return [(m, r) for m, r in rows]
+
+
+def missing_reporters(session: Session, team_id: int, day: date) -> list[Member]:
+    """Active cadres and first secretaries without a report for `day`, not on leave."""
+    from services.attendance import leave_dates_for
+
+    reported = set(session.scalars(select(DailyReport.member_id).where(
+        DailyReport.team_id == team_id, DailyReport.report_date == day,
+        DailyReport.submitted.is_(True))))
+    return [m for m in team_members(session, team_id, day, REPORTING_ROLES)
+            if m.id not in reported and not leave_dates_for(session, m.id, day, day)]
+
+
+# -- writing ----------------------------------------------------------------------------
+def empty_draft(day: date) -> dict[str, Any]:
+    return {"date": day.isoformat(), **{f: "" for f in FIELDS}, "photos": []}
+
+
+def draft_from(r: DailyReport) -> dict[str, Any]:
+    return {"date": r.report_date.isoformat(), **{f: getattr(r, f) or "" for f in FIELDS},
+            "photos": list(r.photos or [])}
+
+
+def save_report(session: Session, *, member: Member, day: date, draft: dict[str, Any],
+                mode: str, now: datetime) -> DailyReport:
+    """Create, edit (replace fields) or append to the member's report for `day`."""
+    values = {f: (draft.get(f) or "").strip() for f in FIELDS}
+    photos = [p for p in draft.get("photos") or [] if isinstance(p, str)]
+    existing = get_report(session, member.id, day)
+    if mode == "append" and existing is not None:
+        if not any(values.values()) and not photos:
+            raise UserError("补充的内容是空的。请写下要补充的工作，或发送 /cancel 放弃。")
+    elif not values["done"]:
+        raise UserError("“今天做了什么”不能为空。请写一句，例如：走访脱贫户3户，了解务工情况。")
+    if existing is None:
+        if mode == "edit":
+            raise UserError("要修改的日志不存在了。请发送 /report 重新填写。")
+        r = DailyReport(member_id=member.id, team_id=member.team_id, report_date=day,
+                        created_at=now, photos=[])
+        session.add(r)
+        _apply(r, values, photos, replace=True)
+    else:
+        if mode == "new" and existing.submitted:
+            raise UserError(f"{day_label(day)}的日志已经提交过了。发送 /report 可以选择修改或补充。")
+        if existing.submitted:
+            session.add(ReportRevision(report_id=existing.id, saved_at=now,
+                                       reason="append" if mode == "append" else "edit",
+                                       content=snapshot(existing)))
+        r = existing
+        _apply(r, values, photos, replace=mode != "append")
+    r.households_count = households_count(r.households, r.done)
+    r.submitted, r.updated_at = True, now
+    r.submitted_at = r.submitted_at or now
+    session.flush()
+    return r
+
+
+def _apply(r: DailyReport, values: dict[str, str], photos: list[str], *, replace: bool) -> None:
+    for f in FIELDS:
+        new = values[f]
+        old = getattr(r, f) or ""
+        if replace:
+            setattr(r, f, new if f == "done" else (new or None))
+        elif new:
+            setattr(r, f, f"{old}\n{new}" if old else new)
+    r.photos = photos if replace else [*(r.photos or []), *[p for p in photos
+                                                             if p not in (r.photos or [])]]
+
+
+def revisions(session: Session, report_id: int) -> list[ReportRevision]:
+    return list(session.scalars(select(ReportRevision).where(
+        ReportRevision.report_id == report_id).order_by(ReportRevision.id)))
+
+
+# -- free text kept while asking "save as report?" --------------------------------------
+def keep_pending_text(session: Session, member_id: int, text: str, now: datetime) -> int:
+    row = PendingReportText(member_id=member_id, text=text, created_at=now)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def take_pending_text(session: Session, pending_id: int, member_id: int, now: datetime) -> str:
+    row = session.get(PendingReportText, pending_id)
+    if row is None or row.member_id != member_id:
+        raise PermissionDenied("这条内容不是您发的，不能替别人保存日志。")
+    if row.used_at is not None:
+        raise UserError("这段话已经处理过了。发送 /myreports 查看您的日志。")
+    row.used_at = now
+    return row.text
+
+
+# -- display ----------------------------------------------------------------------------
+def format_fields(draft: dict[str, Any], preview: int | None = None) -> str:
+    """The report as the user reads it; `preview` shortens very long fields."""
+    lines = []
+    for f in FIELDS:
+        value = (draft.get(f) or "").strip()
+        if f == "households":
+            n = households_count(value, draft.get("done"))
+            if value and n is not None and not value.isdigit() and "户" not in value:
+                value = f"{n}户：{value}"
+            elif value.isdigit():
+                value = f"{value}户"
+            elif not value and n is not None:
+                value = f"{n}户（从工作内容识别）"
+        if not value:
+            value = "（未填）" if f != "done" else "（空）"
+        elif preview and len(value) > preview:
+            value = f"{value[:preview]}……（共{len(value)}字，已完整保存）"
+        lines.append(f"{FIELD_LABELS[f]}：{value}")
+    if draft.get("photos"):
+        lines.append(f"照片：{len(draft['photos'])} 张")
+    return "\n".join(lines)
+
+
+def format_report(r: DailyReport, today: date | None = None, preview: int | None = 300) -> str:
+    return f"【{day_label(r.report_date, today)}日志】\n" + format_fields(draft_from(r), preview)
+
+
+# -- export sheet -----------------------------------------------------------------------
+def _month_end(month: date) -> date:
+    nxt = month.replace(year=month.year + 1, month=1) if month.month == 12 \
+        else month.replace(month=month.month + 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+def _reports_sheet(session: Session, team_id: int, month: date):  # type: ignore[no-untyped-def]
+    team = session.get(Team, team_id)
+    tz = team.timezone if team else "Asia/Shanghai"
+    rows = session.execute(
+        select(DailyReport, Member).join(Member, Member.id == DailyReport.member_id)
+        .where(DailyReport.team_id == team_id, DailyReport.submitted.is_(True),
+               DailyReport.report_date.between(month, _month_end(month)))
+        .order_by(DailyReport.report_date, Member.id)).all()
+    headers = ["日期", "姓名", "身份", "工作内容", "走访户数", "走访农户", "发现问题", "下一步",
+               "照片数", "提交时间", "最后修改", "修改次数"]
+    out = []
+    for r, m in rows:
+        n_rev = session.scalar(select(func.count()).select_from(ReportRevision)
+                               .where(ReportRevision.report_id == r.id)) or 0
+        out.append([r.report_date, m.name, ROLE_LABELS[Role(m.role)], r.done,
+                    r.households_count, r.households or "", r.problems or "", r.next_steps or "",
+                    len(r.photos or []),
+                    local(r.submitted_at or r.created_at, tz).replace(tzinfo=None),
+                    local(r.updated_at, tz).replace(tzinfo=None), n_rev])
+    return headers, out, [12, 10, 10, 50, 9, 24, 36, 30, 7, 17, 17, 9]
+
+
+register_sheet("工作日志", _reports_sheet, order=10)
+
+
+# -- who may see what -------------------------------------------------------------------
+VIEWER_ROLES = frozenset({Role.TEAM_LEADER, Role.FIRST_SECRETARY})
+
+
+def require_team_viewer(actor: Any, team_id: int | None = None) -> int:
+    """The team whose records the actor may read (leader or first secretary of it)."""
+    if actor is None or actor.role not in VIEWER_ROLES or actor.team_id is None:
+        raise PermissionDenied("只有本队的组长和第一书记可以查看全队记录。发送 /myreports 查看您自己的日志。")
+    if team_id is not None and team_id != actor.team_id:
+        raise PermissionDenied("这是别的工作队的记录，您不能查看。")
+    return actor.team_id
+
+
+def require_reader(actor: Any, report: DailyReport | None) -> DailyReport:
+    if report is None:
+        raise UserError("这篇日志不存在了。发送 /myreports 查看您的日志。")
+    if actor is None or (report.member_id != actor.id and not (
+            actor.role in VIEWER_ROLES and actor.team_id == report.team_id)):
+        raise PermissionDenied("您不能查看这篇日志。")
+    return report
