@@ -1,6 +1,7 @@
 """Every model module is imported here so Base.metadata holds the whole schema."""
 
 from .base import Base, UTCDateTime
+from .complaints import Complaint, ComplaintEvent
 from .core import (
     ROLES,
     AuditEvent,
@@ -21,6 +22,8 @@ __all__ = [
     "ROLES",
     "AuditEvent",
     "Base",
+    "Complaint",
+    "ComplaintEvent",
     "County",
     "DialogState",
     "Identity",
