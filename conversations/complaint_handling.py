@@ -239,14 +239,10 @@ def detail_for_staff(ctx: Ctx, c: Complaint) -> Replies:
         ComplaintEvent.complaint_id == c.id).order_by(ComplaintEvent.id))
     for ev in events:
         who = ev.actor_name or ("匿名" if ev.actor == "anonymous" else "系统")
-        lines.append(f"{fmt_time(ev.at, tz)} {EVENT_LABELS.get(ev.action, ev.action)}（{who}）"
+        lines.append(f"{fmt_time(ev.at, tz)} {svc.EVENT_LABELS.get(ev.action, ev.action)}（{who}）"
                      + (f"：{ev.note}" if ev.note else ""))
     if c.rating:
         lines.append(f"反映人评价：{svc.RATINGS[c.rating]}")
     buttons = action_buttons(c) if ctx.actor and ctx.actor.role == Role.SUPERVISOR else []
     return [Reply("\n".join(lines), buttons=buttons)]
 
-
-EVENT_LABELS = {"filed": "提交", "accept": "受理", "transfer": "转办", "close": "办结",
-                "reject": "驳回", "rated": "评价", "escalated_accept": "超时未受理，已报管理员",
-                "escalated_close": "超期未办结，已报管理员"}

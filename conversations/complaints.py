@@ -245,7 +245,7 @@ def villager_view(ctx: Ctx, c) -> Reply:  # type: ignore[no-untyped-def]
         ComplaintEvent.complaint_id == c.id, ComplaintEvent.action.in_(list(svc.ACTIONS)))
         .order_by(ComplaintEvent.id))
     for ev in events:  # supervisors' names are not needed by the villager
-        lines.append(f"{handling.fmt_time(ev.at, tz)} {handling.EVENT_LABELS[ev.action]}"
+        lines.append(f"{handling.fmt_time(ev.at, tz)} {svc.EVENT_LABELS[ev.action]}"
                      + (f"：{ev.note}" if ev.note else ""))
     buttons = []
     if c.status == "closed" and c.rating is None:

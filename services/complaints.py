@@ -35,6 +35,10 @@ OPEN_STATUSES = ("new", "accepted", "transferred")
 RATINGS = {"good": "满意", "ok": "基本满意", "bad": "不满意"}
 ANONYMOUS = "匿名"
 
+EVENT_LABELS = {"filed": "提交", "accept": "受理", "transfer": "转办", "close": "办结",
+                "reject": "驳回", "rated": "评价", "escalated_accept": "超时未受理，已报管理员",
+                "escalated_close": "超期未办结，已报管理员"}
+
 
 @dataclass(frozen=True)
 class Action:
