@@ -142,10 +142,7 @@ def begin_or_explain(ctx: Ctx, dialog: str, args: str = "") -> Replies:
 def on_action(ctx: Ctx, code: str, raw_id: str) -> Replies:
     """A supervisor pressed 受理/转办/办结/驳回 (in the group or privately)."""
     assert ctx.actor is not None
-    try:
-        complaint_id = int(raw_id)
-    except ValueError:
-        complaint_id = -1
+    complaint_id = int(raw_id) if raw_id.isdigit() else -1
     c = svc.get_for_handling(ctx.session, ctx.actor, complaint_id)  # PermissionDenied -> audit
     action = svc.ACTIONS[code]
     svc.check_transition(c, action)

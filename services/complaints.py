@@ -34,6 +34,7 @@ STATUS_LABELS = {"new": "待受理", "accepted": "已受理", "transferred": "�
 OPEN_STATUSES = ("new", "accepted", "transferred")
 RATINGS = {"good": "满意", "ok": "基本满意", "bad": "不满意"}
 ANONYMOUS = "匿名"
+NO_HANDLING = "您没有办理这件群众反映的权限。办理由本县监督员负责；如有疑问请联系管理员。"
 
 EVENT_LABELS = {"filed": "提交", "accept": "受理", "transfer": "转办", "close": "办结",
                 "reject": "驳回", "rated": "评价", "escalated_accept": "超时未受理，已报管理员",
@@ -159,8 +160,7 @@ def can_view(actor: Actor, c: Complaint) -> bool:
 def authorise_handling(actor: Actor, c: Complaint) -> None:
     """Only the county's supervisors handle complaints; buttons are untrusted input."""
     if actor.role != Role.SUPERVISOR or actor.county_id != c.county_id or _in_subject_team(actor, c):
-        raise PermissionDenied("您没有办理这件群众反映的权限。办理由本县监督员负责；"
-                               "如有疑问请联系管理员。")
+        raise PermissionDenied(NO_HANDLING)
 
 
 def not_found(ref: str) -> NotFound:
@@ -181,7 +181,7 @@ def find_visible(session: Session, actor: Actor, ref: str) -> Complaint:
 def get_for_handling(session: Session, actor: Actor, complaint_id: int) -> Complaint:
     c = session.get(Complaint, complaint_id)
     if c is None:
-        raise PermissionDenied("这件群众反映不存在或您无权办理。")
+        raise PermissionDenied(NO_HANDLING)  # same words: ids cannot be probed
     authorise_handling(actor, c)
     return c
 
