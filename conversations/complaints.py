@@ -303,11 +303,11 @@ def register(reg: Registry) -> None:
     reg.dialog(DIALOG)
     reg.dialog(handling.NOTE_DIALOG)
     reg.command(Command("complain", "反映问题（投诉、监督，可以匿名）", frozenset({Role.VILLAGER}),
-                        dialog=DIALOG.name, aliases=("投诉", "反映问题", "我要反映问题"), order=10))
+                        dialog=DIALOG.name, aliases=("投诉", "反映问题", "我要反映问题"), order=1))
     reg.command(Command("mytickets", "查看我反映过的问题和进度", frozenset({Role.VILLAGER}),
-                        run=mytickets_command, aliases=("我的问题",), order=11))
+                        run=mytickets_command, aliases=("我的问题",), order=2))
     reg.command(Command("ticket", "按编号查看问题进度，例如 /ticket TS-20261201-0001",
-                        frozenset({Role.VILLAGER}) | STAFF, run=ticket_command, order=12))
+                        frozenset({Role.VILLAGER}) | STAFF, run=ticket_command, order=3))
     reg.command(Command("tickets", "本县群众反映列表（/tickets all 看全部）", STAFF,
                         run=handling.tickets_command, order=13))
     reg.callback(handling.PREFIX, on_button)
