@@ -29,11 +29,12 @@ PREFIX = "ts"
 PREVIEW_CHARS = 800
 
 
-def action_buttons(c: Complaint) -> list[list[Button]]:
-    """All four actions while the ticket is open; a wrong one gets a clear reply."""
-    if c.status not in svc.OPEN_STATUSES:
-        return []
-    return [[Button(a.label, f"{PREFIX}:{a.code}:{c.id}") for a in svc.ACTIONS.values()]]
+def action_buttons(c: Complaint, *, all_four: bool = False) -> list[list[Button]]:
+    """The ticket card carries all four actions (a wrong one gets a clear reply, since
+    a group message cannot follow the status); later status lines only the next steps."""
+    acts = [a for a in svc.ACTIONS.values()
+            if c.status in a.allowed_from or (all_four and c.status in svc.OPEN_STATUSES)]
+    return [[Button(a.label, f"{PREFIX}:{a.code}:{c.id}") for a in acts]] if acts else []
 
 
 def fmt_time(dt: datetime | None, tz: str) -> str:
@@ -84,7 +85,7 @@ def county_admins(session: Session, county_id: int) -> list[Member]:
 
 
 def announce_new(ctx: Ctx, c: Complaint) -> None:
-    reply = Reply(card(ctx.session, c, ctx.settings.timezone), buttons=action_buttons(c))
+    reply = Reply(card(ctx.session, c, ctx.settings.timezone), buttons=action_buttons(c, all_four=True))
     to_supervision(ctx.session, ctx.settings, c, f"ts:{c.id}:new", reply, ctx.now)
 
 
