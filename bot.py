@@ -152,6 +152,28 @@ def _export(a: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@admin_command("export-complaints")
+def _export_complaints(a: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from services import admin
+    from services.complaints_export import export_month
+
+    try:
+        year, month = (int(x) for x in a.month.split("-"))
+        date(year, month, 1)
+    except ValueError:
+        raise UserError(f"月份「{a.month}」格式不对，应为 YYYY-MM，例如 2026-12。") from None
+    with _db(settings).session() as s:
+        county = admin.find_county(s, a.county) if a.county else None
+        suffix = f"-{county.name}" if county else ""
+        out = Path(a.out) if a.out else Path("out") / f"群众反映-{year}-{month:02d}{suffix}.xlsx"
+        path, n = export_month(s, year=year, month=month, tz=settings.timezone, out_path=out,
+                               county_id=county.id if county else None)
+        print(f"已导出 {year}年{month}月 群众反映 {n} 件：{path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bot.py", description="驻村助手")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -194,6 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--team", required=True, help="team id or name")
     ex.add_argument("--month", help="YYYY-MM (default: this month)")
     ex.add_argument("--out", help="file path (default: out/<team>-<month>-驻村工作.xlsx)")
+    ec = ad.add_parser("export-complaints", help="export a month of complaints to Excel")
+    ec.add_argument("--month", required=True, help="YYYY-MM")
+    ec.add_argument("--county", help="county id or name (default: all)")
+    ec.add_argument("--out", help="output .xlsx path (default out/群众反映-YYYY-MM.xlsx)")
     return p
 
 

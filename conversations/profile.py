@@ -7,7 +7,7 @@ from sqlalchemy import select
 from conversations.context import Ctx
 from conversations.messages import Reply
 from conversations.registry import Command, Registry, Replies
-from services.roles import EVERYONE, ROLE_LABELS
+from services.roles import EVERYONE, ROLE_LABELS, Role
 from storage.models import Identity, Member, Team, Villager
 
 PLATFORM_LABELS = {"telegram": "Telegram", "console": "控制台"}
@@ -20,6 +20,11 @@ def help_command(ctx: Ctx, args: str) -> Replies:
     if role is None:
         head = "您还没有注册。可以使用："
         tail = "请先发送注册码注册，例如 /start ABCD2345 。"
+    elif role == Role.VILLAGER:
+        # Villagers are not staff: say plainly what the bot is for them.
+        head = "您是村民，可以使用："
+        tail = ("在这里可以向县里的监督员反映驻村工作队和村里的问题（可以匿名），并随时查看办理进度。"
+                "也可以直接说「反映问题」；填写中途想退出，发送 /cancel 就行。")
     else:
         head = f"您是{ROLE_LABELS[role]}，可以使用："
         tail = "在任何一步发送 /cancel 都可以退出当前操作。"

@@ -59,6 +59,15 @@ class Settings(BaseSettings):
     quota_team_leader_days: int = 5
     # Where charts and Excel exports are written before being sent ("" = system temp dir).
     files_dir: str = ""
+    # -- complaints --
+    # Categories a villager picks from (env: a JSON list).
+    complaint_categories: list[str] = Field(default_factory=lambda: [
+        "驻村干部作风", "不在岗", "项目资金", "惠民政策落实", "基础设施", "其他"])
+    complaint_daily_limit: int = 5  # tickets per villager per day
+    complaint_accept_hours: int = 24  # not accepted by then -> escalated to the administrator
+    complaint_close_days: int = 7  # not closed by then -> escalated to the administrator
+    complaint_max_chars: int = 5000  # longer descriptions are refused with a request to shorten
+    complaint_max_photos: int = 9
 
 
 @lru_cache(maxsize=1)

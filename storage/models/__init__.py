@@ -1,6 +1,7 @@
 """Every model module is imported here so Base.metadata holds the whole schema."""
 
 from .base import Base, UTCDateTime
+from .complaints import Complaint, ComplaintEvent
 from .core import (
     ROLES,
     AuditEvent,
@@ -27,6 +28,8 @@ __all__ = [
     "PendingReportText",
     "ReportRevision",
     "Base",
+    "Complaint",
+    "ComplaintEvent",
     "County",
     "DialogState",
     "Identity",

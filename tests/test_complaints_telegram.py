@@ -1,0 +1,160 @@
+"""Complaints end to end through python-telegram-bot and the fake Bot API, with a real
+supervision group: an anonymous complaint about a cadre reaches the group without any
+trace of its author, is accepted and closed there, and the villager rates it."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from conversations.app import BotCore
+from handlers.telegram import TelegramChannel
+from services.config import Settings
+from storage.models import AuditEvent, Complaint, Identity, Member, OutboxMessage, Villager
+from tests.conftest import TELEGRAM_TOKEN
+from tests.fake_telegram import FakeTelegram
+
+GROUP = -1001234567890
+VILLAGER_TG, SUPERVISOR_TG, CADRE_TG = 4242, 4343, 4444
+SECRETS = ("孙大伯", str(VILLAGER_TG), "sun_dabo")
+
+
+@pytest.fixture
+async def tg_group(fake_tg: FakeTelegram, demo: BotCore):  # type: ignore[no-untyped-def]
+    """The `tg` fixture with SUPERVISION_CHAT_ID set to a Telegram group."""
+    settings = Settings(database_url=demo.settings.database_url, bot_token=TELEGRAM_TOKEN,
+                        telegram_base_url=fake_tg.url, supervision_chat_id=str(GROUP),
+                        _env_file=None)  # type: ignore[call-arg]
+    demo.settings = settings
+    demo.router.settings = settings
+    now = demo.clock.now()
+    with demo.db.session() as s:
+        # the demo's console accounts were used earlier: Telegram is where people are now
+        for ident in s.scalars(select(Identity)):
+            ident.last_seen_at = now - timedelta(days=1)
+        villager = s.scalar(select(Villager).where(Villager.name == "孙大伯"))
+        s.add(Identity(platform="telegram", external_id=str(VILLAGER_TG), chat_id=str(VILLAGER_TG),
+                       villager_id=villager.id, username="sun_dabo", display_name="孙大伯",
+                       created_at=now, last_seen_at=now))
+        for ext, name in ((SUPERVISOR_TG, "陈监督"), (CADRE_TG, "张驻村")):
+            m = s.scalar(select(Member).where(Member.name == name))
+            s.add(Identity(platform="telegram", external_id=str(ext), chat_id=str(ext),
+                           member_id=m.id, created_at=now, last_seen_at=now))
+    channel = TelegramChannel(demo, settings)
+    await channel.start(poll_timeout=1)
+    yield channel
+    await channel.stop()
+
+
+def _said(text: str, chat: int):  # type: ignore[no-untyped-def]
+    return lambda c: (c.method == "sendMessage" and str(c.params.get("chat_id")) == str(chat)
+                      and text in str(c.params.get("text")))
+
+
+def _button(call, label: str) -> str:  # type: ignore[no-untyped-def]
+    markup = call.params["reply_markup"]
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    for row in markup["inline_keyboard"]:
+        for b in row:
+            if b["text"] == label:
+                return b["callback_data"]
+    raise AssertionError(f"no button {label}: {markup}")
+
+
+async def _press(fake: FakeTelegram, user: int, call, label: str, expect: str,  # type: ignore[no-untyped-def]
+                 chat: int | None = None, reply_chat: int | None = None):
+    mark = fake.mark()
+    fake.push_callback(user, _button(call, label), chat_id=chat)
+    return await fake.wait_for(_said(expect, reply_chat or chat or user), since=mark)
+
+
+async def _say(fake: FakeTelegram, user: int, text: str, expect: str):  # type: ignore[no-untyped-def]
+    mark = fake.mark()
+    fake.push_text(user, text, username="sun_dabo" if user == VILLAGER_TG else None)
+    return await fake.wait_for(_said(expect, user), since=mark)
+
+
+async def test_anonymous_complaint_about_a_cadre_through_the_supervision_group(
+        fake_tg: FakeTelegram, tg_group: TelegramChannel) -> None:
+    v = VILLAGER_TG
+    call = await _say(fake_tg, v, "/complain", "请选择问题的类别")
+    call = await _press(fake_tg, v, call, "不在岗", "哪位成员")
+    call = await _press(fake_tg, v, call, "张驻村（驻村干部）", "发生了什么事")
+    mark = fake_tg.mark()
+    fake_tg.push_photo(v, "PHOTO-1", caption="张驻村说好来入户，等了一上午没见人，电话也不接。")
+    call = await fake_tg.wait_for(_said("在哪里", v), since=mark)
+    call = await _press(fake_tg, v, call, "跳过", "已收到1张照片")
+    call = await _press(fake_tg, v, call, "发完了", "实名还是匿名")
+    call = await _press(fake_tg, v, call, "匿名反映", "确认提交")
+    mark = fake_tg.mark()
+    fake_tg.push_callback(v, _button(call, "提交"))
+    done = await fake_tg.wait_for(_said("您的问题编号是 TS-20261123-0001", v), since=mark)
+    assert "方式：匿名" in done.params["text"]
+
+    card = await fake_tg.wait_for(_said("【群众反映】TS-20261123-0001", GROUP))
+    text = card.params["text"]
+    assert "反映人：匿名" in text and "涉及：张驻村（驻村干部）" in text and "照片：1张" in text
+    for secret in SECRETS:
+        assert secret not in text
+
+    # the supervisor accepts in the group, then closes: the note is asked privately
+    await _press(fake_tg, SUPERVISOR_TG, card, "受理", "TS-20261123-0001 已受理（陈监督）",
+                 chat=GROUP)
+    await fake_tg.wait_for(_said("已经受理", v))
+    mark = fake_tg.mark()
+    fake_tg.push_callback(SUPERVISOR_TG, _button(card, "办结"), chat_id=GROUP)
+    await fake_tg.wait_for(_said("请在与我的私聊里填写说明", GROUP), since=mark)
+    await fake_tg.wait_for(_said("请简要写明处理结果", SUPERVISOR_TG), since=mark)
+    mark = fake_tg.mark()
+    fake_tg.push_text(SUPERVISOR_TG, "已约谈张驻村，要求按时入户。")
+    await fake_tg.wait_for(_said("TS-20261123-0001 已办结（陈监督）", GROUP), since=mark)
+    closing = await fake_tg.wait_for(_said("已经办结", v), since=mark)
+    assert "处理结果：已约谈张驻村，要求按时入户。" in closing.params["text"]
+    await _press(fake_tg, v, closing, "满意", "谢谢您的评价（满意）")
+    await fake_tg.wait_for(_said("反映人评价：满意", GROUP))
+
+    # the cadre it is about cannot see it, even with the number
+    await _say(fake_tg, CADRE_TG, "/ticket TS-20261123-0001", "只对监督员、管理员、村民开放")
+    assert not [m for m in fake_tg.sent_messages(CADRE_TG) if "张驻村说好" in str(m.get("text"))]
+
+    # nothing the bot sent to anyone but the author carries the author
+    for c in fake_tg.calls():
+        scope = c.params.get("scope") or {}
+        scope = json.loads(scope) if isinstance(scope, str) else scope
+        if str(v) in (str(c.params.get("chat_id")), str(scope.get("chat_id"))):
+            continue  # the author's own chat
+        blob = json.dumps(c.params, ensure_ascii=False)
+        for secret in SECRETS:
+            assert secret not in blob, (c.method, blob)
+    with tg_group.core.db.session() as s:
+        for row in s.scalars(select(OutboxMessage)):
+            blob = json.dumps(row.payload, ensure_ascii=False)
+            assert not any(secret in blob for secret in SECRETS), blob
+        villager_id = s.scalar(select(Villager.id).where(Villager.name == "孙大伯"))
+        c = s.scalar(select(Complaint))
+        assert c.status == "closed" and c.rating == "good"
+        for a in s.scalars(select(AuditEvent).where(AuditEvent.subject == f"complaint:{c.id}")):
+            assert a.actor != f"villager:{villager_id}"
+
+
+async def test_forged_button_in_the_group_is_refused(fake_tg: FakeTelegram,
+                                                     tg_group: TelegramChannel) -> None:
+    with tg_group.core.db.session() as s:
+        from services import complaints as svc
+
+        villager = s.scalar(select(Villager))
+        c = svc.file_complaint(s, villager=villager, category="其他", text="路灯坏了",
+                               place_time=None, photos=[], anonymous=True, subject_member_id=None,
+                               about_team=False, now=tg_group.core.clock.now(),
+                               tz="Asia/Shanghai", daily_limit=5)
+        cid = c.id
+    mark = fake_tg.mark()
+    fake_tg.push_callback(CADRE_TG, f"ts:close:{cid}", chat_id=GROUP)
+    await fake_tg.wait_for(_said("您没有办理这件群众反映的权限", GROUP), since=mark)
+    with tg_group.core.db.session() as s:
+        assert s.get(Complaint, cid).status == "new"
+        refused = s.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()
+        assert refused and refused[-1].detail["callback"] == f"ts:close:{cid}"
