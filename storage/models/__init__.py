@@ -16,6 +16,7 @@ from .core import (
     Village,
     Villager,
 )
+from .leave import LeaveEvent, LeaveRequest
 
 __all__ = [
     "ROLES",
@@ -25,6 +26,8 @@ __all__ = [
     "DialogState",
     "Identity",
     "InviteCode",
+    "LeaveEvent",
+    "LeaveRequest",
     "Member",
     "OutboxMessage",
     "ProcessedUpdate",
