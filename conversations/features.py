@@ -9,6 +9,7 @@ from conversations.registry import Registry
 FEATURES: tuple[str, ...] = (
     "conversations.registration",
     "conversations.profile",
+    "conversations.leave",
 )
 
 
