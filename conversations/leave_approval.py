@@ -109,12 +109,12 @@ def _already(lv: LeaveRequest, tz: str) -> Replies:
 def on_button(ctx: Ctx, payload: str) -> Replies:
     action, _, raw = payload.partition(":")
     if not raw.isdigit() or ctx.actor is None or ctx.actor.kind != "member":
-        ctx.audit("leave.bad_button", callback=ctx.incoming.callback)
+        ctx.audit("button.unknown", callback=(ctx.incoming.callback or "")[:64])
         return [Reply("这个按钮已经失效了。发送 /myleave 查看您的请假。")]
     leave_id = int(raw)
     handler = {"a": _approve, "r": _reject, "c": _cancel, "b": _back}.get(action)
     if handler is None:
-        ctx.audit("leave.bad_button", callback=ctx.incoming.callback)
+        ctx.audit("button.unknown", callback=(ctx.incoming.callback or "")[:64])
         return [Reply("这个按钮已经失效了。发送 /myleave 查看您的请假。")]
     return handler(ctx, leave_id)
 
