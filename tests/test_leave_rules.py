@@ -269,3 +269,36 @@ def test_every_change_is_an_event_and_nothing_is_deleted(s: Session, policy) -> 
     assert [(e.action, e.actor) for e in rows] == [
         ("requested", f"member:{lv.member_id}"), ("cancelled", f"member:{lv.member_id}")]
     assert rules.get(s, lv.id).status == "cancelled"
+
+
+# -- neighbours: the export sheet and the attendance line --------------------------------
+def test_leave_sheet_lists_the_months_leave_with_actual_days(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
+    from services.leave_export import leave_sheet
+
+    lv = ask(s, policy, "张驻村", date(2026, 11, 30), date(2026, 12, 2), kind="弹性休假")
+    approve(s, lv)
+    rules.report_back(s, lv.id, actor_member_id=lv.member_id, back_on=date(2026, 12, 1),
+                      back_half=None, today=date(2026, 12, 1), now=NOW)
+    ask(s, policy, "赵驻村", date(2027, 1, 5))  # another month: not listed
+    headers, rows, widths = leave_sheet(s, lv.team_id, date(2026, 12, 1))
+    assert len(headers) == len(widths) == len(rows[0])
+    assert [r[:4] for r in rows] == [["张驻村", "弹性休假", "2026-11-30", "2026-12-02"]]
+    assert rows[0][7] == "已销假" and rows[0][11] == 1.0
+    assert leave_sheet(s, lv.team_id, "2026-11")[1] == rows
+
+
+def test_approval_card_shows_attendance_when_the_reports_feature_is_there(
+        s: Session, policy, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+    from types import SimpleNamespace
+
+    from conversations.leave_approval import card_text
+
+    lv = ask(s, policy, "张驻村", date(2026, 11, 30))
+    assert "本月出勤" not in card_text(s, policy, lv, TODAY)  # CONTRACT fallback: no line
+    summary = SimpleNamespace(days_in_village=12, quota=15, leave_days=D(1), reported_days=11,
+                              required_days=14, behind=True)
+    monkeypatch.setitem(sys.modules, "services.attendance",
+                        SimpleNamespace(month_summary=lambda *a, **k: summary))
+    assert "本月出勤：在村12天，应在村14天（定额15天，请假1天），目前进度落后" in card_text(
+        s, policy, lv, TODAY)
