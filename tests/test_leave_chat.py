@@ -180,3 +180,14 @@ def test_console_script_shows_the_whole_flow(tmp_path: Path) -> None:
     assert "-> cadre2: （最近的消息里没有「批准」按钮）" in out
     assert "-> cadre1: 已销假，欢迎回来！实际请假1天（工作日1天）" in out
     assert "12月弹性休假：每月3天，已用0天，待批0天，剩余3天" in out
+
+
+def test_record_roles_get_a_copy_of_approvals(chat: ChatHarness) -> None:
+    from services.config import Settings
+
+    settings = Settings(database_url=chat.core.settings.database_url, _env_file=None,  # type: ignore[call-arg]
+                        leave_record_roles="admin")
+    chat.core.settings = chat.core.router.settings = settings
+    ask(chat, "cadre1", "事假", "明天")
+    out = chat.press("leader", "批准")
+    assert "-> admin: 【请假备案·已批准】张驻村 事假 11月24日，审批人王组长。" in out
