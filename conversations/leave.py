@@ -250,7 +250,7 @@ def _own_leave(ctx: Ctx, policy: rules.LeavePolicy, today: date) -> Replies:
              f"剩余{rules.fmt_days(bal.left)}天。"]
     totals = rules.year_totals(ctx.session, policy, ctx.actor.id, today.year)
     if totals:
-        lines.append(f"{today.year}年已请假（按工作日）：" + "、".join(
+        lines.append(f"{today.year}年请假合计（已批准及已休，按工作日）：" + "、".join(
             f"{k}{rules.fmt_days(v)}天" for k, v in totals.items()))
     else:
         lines.append(f"{today.year}年还没有请过假。")

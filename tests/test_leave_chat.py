@@ -66,7 +66,7 @@ def test_ask_approve_forge_return_early_and_see_the_balance(chat: ChatHarness) -
     assert "-> leader: 张驻村已销假" in out
     out = chat.send("cadre1", "/myleave")
     assert "12月弹性休假：每月3天，已用0天，待批0天，剩余3天" in out
-    assert "2026年已请假（按工作日）：弹性休假1天" in out
+    assert "2026年请假合计（已批准及已休，按工作日）：弹性休假1天" in out
     assert "11月30日至12月2日 弹性休假 — 已销假，实际1天" in out
 
 
