@@ -12,6 +12,7 @@ FEATURES: tuple[str, ...] = (
     "conversations.reports",
     "conversations.attendance",
     "conversations.complaints",
+    "conversations.leave",
 )
 
 

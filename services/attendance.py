@@ -34,6 +34,7 @@ from services.config import Settings, get_settings
 from services.errors import UserError
 from services.export import register_sheet
 from services.geo import haversine_m, valid_coordinates
+from services.leave import leave_dates
 from services.roles import ROLE_LABELS, TEAM_ROLES, Role
 from storage.models import CheckIn, DailyReport, Member, Team
 
@@ -81,10 +82,6 @@ def quota_for(role: str, settings: Settings | None = None) -> int:
 
 def leave_dates_for(session: Session, member_id: int, start: date, end: date) -> dict[date, Decimal]:
     """Days on approved or taken leave (1 or 0.5), through the leave feature's contract."""
-    try:
-        from services.leave import leave_dates  # type: ignore[import-not-found]
-    except ImportError:  # CONTRACT: remove fallback at merge
-        return {}
     return leave_dates(session, member_id, start, end)
 
 

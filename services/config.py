@@ -68,6 +68,25 @@ class Settings(BaseSettings):
     complaint_close_days: int = 7  # not closed by then -> escalated to the administrator
     complaint_max_chars: int = 5000  # longer descriptions are refused with a request to shorten
     complaint_max_photos: int = 9
+    # -- leave --
+    # Kinds offered by /leave, comma-separated, in button order.
+    leave_types: str = "事假,病假,弹性休假,轮休,公差/出差"
+    # Kinds that are reported (报备), not requested: filed at once, count as village work.
+    leave_report_only_types: str = "公差/出差"
+    # The kind drawn from the monthly flexible-leave allowance, and that allowance
+    # (working days a month; half days allowed).
+    leave_flexible_type: str = "弹性休假"
+    leave_flexible_days_per_month: float = 3
+    # Who approves up to how many calendar days: "role:days,...,role" (last tier: no limit).
+    leave_approval_chain: str = "team_leader:3,admin"
+    # Roles copied for the record (备案) when a leave is approved or reported; "" = none.
+    leave_record_roles: str = ""
+    # How many days back a leave may still be filed (补请); older dates are refused.
+    leave_backdate_days: int = 3
+    # A request left undecided this long is sent to the approver again (and again).
+    leave_remind_hours: int = 24
+    # Local hour after which a leave that ended without 销假 is flagged (the next morning).
+    leave_unreturned_hour: int = 8
 
 
 @lru_cache(maxsize=1)

@@ -62,7 +62,7 @@ async def test_duplicate_update_is_answered_once(fake_tg: FakeTelegram, tg: Tele
 
 async def test_bad_input_over_telegram(fake_tg: FakeTelegram, tg: TelegramChannel) -> None:
     fake_tg.push_sticker(888)
-    fake_tg.push_callback(888, "lv:approve:1")
+    fake_tg.push_callback(888, "zz:approve:1")
     fake_tg.push_text(888, "/nonsense")
     await fake_tg.wait_for(lambda c: c.method == "sendMessage" and "没有 /nonsense" in str(
         c.params.get("text")))

@@ -17,6 +17,7 @@ from .core import (
     Village,
     Villager,
 )
+from .leave import LeaveEvent, LeaveRequest
 from .reports import CheckIn, DailyReport, MonthlyRecord, PendingReportText, ReportRevision
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "DialogState",
     "Identity",
     "InviteCode",
+    "LeaveEvent",
+    "LeaveRequest",
     "Member",
     "OutboxMessage",
     "ProcessedUpdate",

@@ -1,0 +1,58 @@
+"""The 请销假 sheet of the monthly Excel export (registered only if services.export exists)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services import leave as rules
+from services.export import register_sheet
+from storage.models import LeaveRequest
+
+HEADERS = ["姓名", "类型", "开始", "结束", "天数", "工作日", "事由", "状态", "审批人",
+           "审批时间(UTC)", "审批意见", "实际天数", "销假时间(UTC)"]
+WIDTHS = [10, 10, 12, 12, 6, 6, 30, 8, 10, 18, 20, 8, 18]
+
+
+def _month(month: Any) -> tuple[date, date]:
+    """Accepts a date in the month, "2026-11" or (2026, 11): the export contract is young."""
+    if isinstance(month, date):
+        y, m = month.year, month.month
+    elif isinstance(month, str):
+        y, m = (int(p) for p in month.split("-")[:2])
+    else:
+        y, m = month
+    first = date(y, m, 1)
+    nxt = date(y + (m == 12), m % 12 + 1, 1)
+    return first, date.fromordinal(nxt.toordinal() - 1)
+
+
+def _half(d: date, half: str | None) -> str:
+    return d.isoformat() + ({"am": " 上午", "pm": " 下午"}.get(half or "", ""))
+
+
+def leave_sheet(session: Session, team_id: int, month: Any) -> tuple[list[str], list[list[Any]], list[int]]:
+    first, last = _month(month)
+    rows: list[list[Any]] = []
+    for lv in session.scalars(select(LeaveRequest).where(
+            LeaveRequest.team_id == team_id, LeaveRequest.start <= last,
+            LeaveRequest.end >= first).order_by(LeaveRequest.start, LeaveRequest.id)):
+        cal, work = rules.count_days(rules.requested_range(lv))
+        taken = rules.count_days(rules.taken_range(lv))[0] if lv.status == rules.RETURNED else ""
+        rows.append([
+            lv.member.name, lv.kind,
+            _half(lv.start, lv.start_half if lv.start_half == "pm" or lv.start == lv.end else None),
+            _half(lv.end, lv.end_half if lv.end_half == "am" else None),
+            float(cal), float(work), lv.reason, rules.STATUS_LABELS[lv.status],
+            lv.approver.name if lv.approver else "",
+            lv.decided_at.strftime("%Y-%m-%d %H:%M") if lv.decided_at else "",
+            lv.decision_note or "", float(taken) if taken != "" else "",
+            lv.returned_at.strftime("%Y-%m-%d %H:%M") if lv.returned_at else "",
+        ])
+    return HEADERS, rows, WIDTHS
+
+
+register_sheet("请销假", leave_sheet, order=35)
