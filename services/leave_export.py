@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services import leave as rules
+from services.clock import local
 from services.export import register_sheet
-from storage.models import LeaveRequest
+from storage.models import LeaveRequest, Team
 
 HEADERS = ["姓名", "类型", "开始", "结束", "天数", "工作日", "事由", "状态", "审批人",
            "审批时间(UTC)", "审批意见", "实际天数", "销假时间(UTC)"]
@@ -34,8 +35,15 @@ def _half(d: date, half: str | None) -> str:
     return d.isoformat() + ({"am": " 上午", "pm": " 下午"}.get(half or "", ""))
 
 
+def _local(dt: datetime | None, tz: str) -> str:
+    """Times in the sheet are the team's wall clock, as the auditor reads them."""
+    return "" if dt is None else local(dt, tz).strftime("%Y-%m-%d %H:%M")
+
+
 def leave_sheet(session: Session, team_id: int, month: Any) -> tuple[list[str], list[list[Any]], list[int]]:
     first, last = _month(month)
+    team = session.get(Team, team_id)
+    tz = team.timezone if team else "Asia/Shanghai"
     rows: list[list[Any]] = []
     for lv in session.scalars(select(LeaveRequest).where(
             LeaveRequest.team_id == team_id, LeaveRequest.start <= last,
@@ -48,9 +56,9 @@ def leave_sheet(session: Session, team_id: int, month: Any) -> tuple[list[str], 
             _half(lv.end, lv.end_half if lv.end_half == "am" else None),
             float(cal), float(work), lv.reason, rules.STATUS_LABELS[lv.status],
             lv.approver.name if lv.approver else "",
-            lv.decided_at.strftime("%Y-%m-%d %H:%M") if lv.decided_at else "",
+            _local(lv.decided_at, tz),
             lv.decision_note or "", float(taken) if taken != "" else "",
-            lv.returned_at.strftime("%Y-%m-%d %H:%M") if lv.returned_at else "",
+            _local(lv.returned_at, tz),
         ])
     return HEADERS, rows, WIDTHS
 
