@@ -1,0 +1,187 @@
+"""Tokenisation, synonym canonicalisation, pinyin keys and homophone repair.
+
+Everything that turns normalised text into comparable units lives here so the
+index and the queries are guaranteed to go through exactly the same steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jieba
+import yaml
+from pypinyin import Style, lazy_pinyin
+
+from .normalize import normalize
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEFAULT_USERDICT = DATA_DIR / "userdict.txt"
+DEFAULT_SYNONYMS = DATA_DIR / "synonyms.yaml"
+
+# Function words that appear in almost every question and only add noise to
+# token overlap. Question words that change intent (多少, 几) are kept.
+STOP_WORDS: frozenset[str] = frozenset(
+    """
+    的 了 是 我 我们 你 你们 他 她 它 咱 咱们 俺 怎么 怎么样 怎样 如何 什么 啥 是不是 有没有
+    要不要 能不能 可不可以 在 和 与 及 或 或者 跟 还是 就 也 都 还 又 把 被 让 给 对 向 从
+    这 那 这个 那个 这些 那些 个 么 么样 吗 呢 啊 吧 哪 哪些 哪个 一 一个 一些 有 没 没有 会
+    能 可以 应该 要 需要 得 地 着 过 之 其 该 等 等等 如果 的话 现在 目前 一般 比如 关于 请 问
+    """.split()
+)
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_MAX_REPAIR_LEN = 5
+
+
+def _fuzzy_syllable(s: str) -> str:
+    """Fold syllables that southern-accent typists routinely confuse.
+
+    zh/z, ch/c, sh/s, initial n/l and final -ng/-n are merged, so 申请 typed
+    as 身情 or 森请 still finds the intended word.
+    """
+    if s[:2] in ("zh", "ch", "sh"):
+        s = s[0] + s[2:]
+    if s.startswith("n"):
+        s = "l" + s[1:]
+    if s.endswith("ng") and len(s) > 2:
+        s = s[:-1]
+    return s
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A piece of text in every form the matcher compares."""
+
+    norm: str  # normalised, homophones repaired
+    tokens: tuple[str, ...]  # canonical tokens, stop words removed
+    canon: str  # tokens joined: character-level comparison string
+    pinyin: str  # space-separated toneless syllables of ``canon``
+
+
+def load_synonyms(path: Path) -> dict[str, str]:
+    """Read ``canonical: [variants]`` groups into a variant→canonical map."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    mapping: dict[str, str] = {}
+    for canonical, variants in raw.items():
+        canonical = normalize(str(canonical), strip_fillers=False)
+        for v in variants or []:
+            v = normalize(str(v), strip_fillers=False)
+            if v and v != canonical:
+                mapping[v] = canonical
+    return mapping
+
+
+class TextProcessor:
+    """Owns a private jieba tokenizer plus synonym and homophone tables.
+
+    A private ``jieba.Tokenizer`` keeps our user dictionary from leaking into
+    (or being altered by) other code that uses the global jieba instance.
+    """
+
+    def __init__(
+        self,
+        userdict: Path | None = DEFAULT_USERDICT,
+        synonyms: Path | None = DEFAULT_SYNONYMS,
+    ) -> None:
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()  # loads the cached prefix dict (~0.3 s)
+        if userdict and userdict.exists():
+            self._jieba.load_userdict(str(userdict))
+        self.synonyms: dict[str, str] = load_synonyms(synonyms) if synonyms and synonyms.exists() else {}
+        for word in {*self.synonyms, *self.synonyms.values()}:
+            if len(word) > 1:
+                self._jieba.add_word(word, freq=50000)
+        self._char_py: dict[str, str] = {}
+        self._vocab: set[str] = set()
+        self._homophones: dict[tuple[str, ...], str] = {}
+        self.register_vocabulary(self.synonyms.values())
+
+    # ------------------------------------------------------------------ pinyin
+    def _syllables(self, chars: str) -> list[str]:
+        """Per-character toneless pinyin, memoised (pypinyin is slow-ish)."""
+        out: list[str] = []
+        cache = self._char_py
+        for ch in chars:
+            py = cache.get(ch)
+            if py is None:
+                py = lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0]
+                cache[ch] = py
+            out.append(py)
+        return out
+
+    def pinyin_key(self, text: str) -> str:
+        """Space-separated toneless pinyin of ``text`` (non-CJK kept as is)."""
+        return " ".join(self._syllables(text.replace(" ", "")))
+
+    # -------------------------------------------------------------- vocabulary
+    def register_vocabulary(self, words: Iterable[str]) -> None:
+        """Teach the homophone repairer the words the knowledge base uses.
+
+        The first registration of a pinyin key wins, so curated words
+        (synonym canonicals, user dictionary) take precedence.
+        """
+        for w in words:
+            if not (2 <= len(w) <= _MAX_REPAIR_LEN) or not _CJK_RUN.fullmatch(w):
+                continue
+            self._vocab.add(w)
+            key = tuple(_fuzzy_syllable(s) for s in self._syllables(w))
+            self._homophones.setdefault(key, w)
+
+    def _is_known_word(self, w: str) -> bool:
+        return w in self._vocab or self._jieba.FREQ.get(w, 0) > 0
+
+    def repair_homophones(self, text: str) -> str:
+        """Replace non-words whose pinyin equals a known word (申情→申请, 低宝→低保).
+
+        Only windows that are *not* dictionary words are touched, so real words
+        that merely sound alike (事实 vs 实施) are left alone.
+        """
+
+        def fix_run(run: str) -> str:
+            fuzzy = [_fuzzy_syllable(s) for s in self._syllables(run)]
+            out: list[str] = []
+            i, n = 0, len(run)
+            while i < n:
+                for length in range(min(_MAX_REPAIR_LEN, n - i), 1, -1):
+                    w = run[i : i + length]
+                    if w in self._vocab:
+                        out.append(w)
+                        i += length
+                        break
+                    cand = self._homophones.get(tuple(fuzzy[i : i + length]))
+                    if cand is not None and not self._is_known_word(w):
+                        out.append(cand)
+                        i += length
+                        break
+                else:
+                    out.append(run[i])
+                    i += 1
+            return "".join(out)
+
+        return _CJK_RUN.sub(lambda m: fix_run(m.group(0)), text)
+
+    # ---------------------------------------------------------------- analysis
+    def tokens(self, norm: str) -> list[str]:
+        """Segment normalised text; map synonyms; drop stop words."""
+        out: list[str] = []
+        syn = self.synonyms
+        for chunk in norm.split():
+            for tok in self._jieba.cut(chunk, HMM=False):
+                tok = syn.get(tok, tok)
+                if tok and tok not in STOP_WORDS:
+                    out.append(tok)
+        return out
+
+    def analyze(self, text: str, *, repair: bool = True) -> Analysis:
+        """Full pipeline for one query or phrasing."""
+        norm = normalize(text)
+        if repair and norm:
+            norm = self.repair_homophones(norm)
+        toks = self.tokens(norm)
+        canon = "".join(toks)
+        return Analysis(norm=norm, tokens=tuple(toks), canon=canon, pinyin=self.pinyin_key(canon))
