@@ -8,12 +8,12 @@ Public API (what the dialog layer calls)::
     kb.import_file(path); kb.reload()          # admin
 """
 
-from .kb import KnowledgeBase, Weights
+from .kb import KnowledgeBase, Thresholds, Weights
 from .loader import KnowledgeFileError, load_file, load_paths
 from .models import Entry, Match, Verdict
 from .normalize import normalize
 
 __all__ = [
-    "Entry", "KnowledgeBase", "KnowledgeFileError", "Match", "Verdict", "Weights",
+    "Entry", "KnowledgeBase", "KnowledgeFileError", "Match", "Thresholds", "Verdict", "Weights",
     "load_file", "load_paths", "normalize",
 ]

@@ -29,13 +29,13 @@ from .models import Entry, Match, Verdict
 from .segment import DATA_DIR, TextProcessor
 
 # --- measured constants (bench/kb_tune.py; rerun it after large data changes)
-W_DICE = 0.35  # IDF-weighted token Dice between query and phrasing
-W_COVER = 0.25  # share of the query's token weight found in the phrasing
-W_CHAR = 0.25  # rapidfuzz ratio over canonical character strings
-W_PINYIN = 0.15  # rapidfuzz ratio over toneless pinyin strings
-ANSWER_MIN = 55.0  # top score needed to answer outright
-TIE_MARGIN = 6.0  # top must beat the runner-up by this much to answer
-CHOOSE_MIN = 40.0  # below this nothing is offered at all
+W_DICE = 0.20  # IDF-weighted token Dice between query and phrasing
+W_COVER = 0.45  # share of the query's token weight found in the phrasing
+W_CHAR = 0.45  # rapidfuzz ratio over canonical character strings
+W_PINYIN = 0.20  # rapidfuzz ratio over toneless pinyin strings
+ANSWER_MIN = 40.0  # top score needed to answer outright
+TIE_MARGIN = 4.0  # top must beat the runner-up by this much to answer
+CHOOSE_MIN = 34.0  # below this nothing is offered at all
 CHOOSE_WINDOW = 15.0  # runners-up within this distance of the top are offered
 CANDIDATES = 120  # phrasings kept by the prefilter
 
@@ -48,6 +48,16 @@ class Weights:
     cover: float = W_COVER
     char: float = W_CHAR
     pinyin: float = W_PINYIN
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Verdict cut-offs on the 0-100 score; a parameter for the tuning script."""
+
+    answer_min: float = ANSWER_MIN
+    tie_margin: float = TIE_MARGIN
+    choose_min: float = CHOOSE_MIN
+    choose_window: float = CHOOSE_WINDOW
 
 
 class _Index:
@@ -100,9 +110,10 @@ class KnowledgeBase:
     """
 
     def __init__(self, entries: Iterable[Entry] = (), *, processor: TextProcessor | None = None,
-                 weights: Weights | None = None) -> None:
+                 weights: Weights | None = None, thresholds: Thresholds | None = None) -> None:
         self.proc = processor or TextProcessor()
         self.weights = weights or Weights()
+        self.thresholds = thresholds or Thresholds()
         self._paths: list[Path] = []
         self._lock = threading.Lock()
         self._index = _Index(list(entries), self.proc)
@@ -225,12 +236,13 @@ class KnowledgeBase:
 
     def answer(self, query: str) -> Verdict:
         """Decide between answering, asking the user to choose, or admitting ignorance."""
+        th = self.thresholds
         matches = self.search(query, limit=3)
-        if not matches or matches[0].score < CHOOSE_MIN:
+        if not matches or matches[0].score < th.choose_min:
             return Verdict("none")
         top = matches[0].score
         runner = matches[1].score if len(matches) > 1 else 0.0
-        if top >= ANSWER_MIN and top - runner >= TIE_MARGIN:
+        if top >= th.answer_min and top - runner >= th.tie_margin:
             return Verdict("answer", (matches[0],))
-        close = tuple(m for m in matches if m.score >= max(CHOOSE_MIN, top - CHOOSE_WINDOW))
+        close = tuple(m for m in matches if m.score >= max(th.choose_min, top - th.choose_window))
         return Verdict("choose", close)

@@ -29,8 +29,8 @@ DEFAULT_SYNONYMS = DATA_DIR / "synonyms.yaml"
 STOP_WORDS: frozenset[str] = frozenset(
     """
     的 了 是 我 我们 你 你们 他 她 它 咱 咱们 俺 怎么 怎么样 怎样 如何 什么 啥 是不是 有没有
-    要不要 能不能 可不可以 在 和 与 及 或 或者 跟 还是 就 也 都 还 又 把 被 让 给 对 向 从
-    这 那 这个 那个 这些 那些 个 么 么样 吗 呢 啊 吧 哪 哪些 哪个 一 一个 一些 有 没 没有 会
+    咋 啥 咋办 怎么办 干嘛 干啥 回事 怎么回事 要不要 能不能 可不可以 在 和 与 及 或 或者 跟 还是 就 也 都 还 又 把 被 让 给 对 向 从
+    这 那 这个 那个 这些 那些 个 么 么样 吗 呢 啊 吧 哪 哪些 哪个 哪里 哪儿 一 一个 一些 有 没 没有 会
     能 可以 应该 要 需要 得 地 着 过 之 其 该 等 等等 如果 的话 现在 目前 一般 比如 关于 请 问
     """.split()
 )
@@ -48,14 +48,15 @@ _MAX_REPAIR_LEN = 5
 def _fuzzy_syllable(s: str) -> str:
     """Fold syllables that southern-accent typists routinely confuse.
 
-    zh/z, ch/c, sh/s, initial n/l and final -ng/-n are merged, so 申请 typed
+    zh/z, ch/c, sh/s, initial n/l and finals eng/en, ing/in are merged
+    (an/ang stay apart: 帮 and 办 must not collide), so 申请 typed
     as 身情 or 森请 still finds the intended word.
     """
     if s[:2] in ("zh", "ch", "sh"):
         s = s[0] + s[2:]
     if s.startswith("n"):
         s = "l" + s[1:]
-    if s.endswith("ng") and len(s) > 2:
+    if s.endswith(("eng", "ing")):
         s = s[:-1]
     return s
 
@@ -81,7 +82,7 @@ class Analysis:
     """A piece of text in every form the matcher compares."""
 
     norm: str  # normalised, homophones repaired
-    tokens: tuple[str, ...]  # canonical tokens, stop words removed
+    tokens: tuple[str, ...]  # canonical search-mode tokens, stop words removed
     canon: str  # tokens joined: character-level comparison string
     pinyin: str  # space-separated toneless syllables of ``canon``
 
@@ -121,10 +122,11 @@ class TextProcessor:
         for word in {*self.synonyms, *self.synonyms.values()}:
             if len(word) > 1:
                 self._jieba.add_word(word, freq=50000)
+        self._curated_canon: frozenset[str] = frozenset(self.synonyms.values())
         self._char_py: dict[str, str] = {}
         self._vocab: set[str] = set()
         self._homophones: dict[tuple[str, ...], str] = {}
-        self.register_vocabulary(self.synonyms.values())
+        self.register_vocabulary([*self.synonyms.values(), *self.synonyms])
 
     # ------------------------------------------------------------------ pinyin
     def _syllables(self, chars: str) -> list[str]:
@@ -163,50 +165,93 @@ class TextProcessor:
     def repair_homophones(self, text: str) -> str:
         """Replace non-words whose pinyin equals a known word (申情→申请, 低宝→低保).
 
-        Only windows that are *not* dictionary words are touched, so real words
-        that merely sound alike (事实 vs 实施) are left alone.
+        jieba falls back to single characters where it meets an unknown word,
+        so only spans containing such single-character tokens are candidates,
+        and a span must start and end on token boundaries. That keeps real
+        words that merely sound alike (事实 vs 实施) and words split across a
+        boundary (去|乡镇 is not 去向) untouched.
         """
 
-        def fix_run(run: str) -> str:
-            fuzzy = [_fuzzy_syllable(s) for s in self._syllables(run)]
+        def fix_chunk(chunk: str) -> str:
+            toks = self._jieba.lcut(chunk, HMM=False)
+            if all(len(t) > 1 for t in toks):
+                return chunk
+            bounds = {0}
+            single = [False] * len(chunk)
+            pos = 0
+            for t in toks:
+                if len(t) == 1 and _CJK_RUN.match(t):
+                    single[pos] = True
+                pos += len(t)
+                bounds.add(pos)
+            fuzzy = [_fuzzy_syllable(s) for s in self._syllables(chunk)]
             out: list[str] = []
-            i, n = 0, len(run)
+            i, n = 0, len(chunk)
             while i < n:
-                for length in range(min(_MAX_REPAIR_LEN, n - i), 1, -1):
-                    w = run[i : i + length]
-                    if w in self._vocab:
-                        out.append(w)
-                        i += length
-                        break
-                    cand = self._homophones.get(tuple(fuzzy[i : i + length]))
-                    if cand is not None and not self._is_known_word(w):
-                        out.append(cand)
-                        i += length
-                        break
-                else:
-                    out.append(run[i])
-                    i += 1
+                if i in bounds:
+                    for length in range(min(_MAX_REPAIR_LEN, n - i), 1, -1):
+                        j = i + length
+                        if j not in bounds or not any(single[i:j]):
+                            continue
+                        w = chunk[i:j]
+                        if not _CJK_RUN.fullmatch(w) or self._is_known_word(w):
+                            continue
+                        cand = self._homophones.get(tuple(fuzzy[i:j]))
+                        if cand is not None:
+                            out.append(cand)
+                            i = j
+                            break
+                    else:
+                        out.append(chunk[i])
+                        i += 1
+                    continue
+                out.append(chunk[i])
+                i += 1
             return "".join(out)
 
-        return _CJK_RUN.sub(lambda m: fix_run(m.group(0)), text)
+        return " ".join(fix_chunk(c) for c in text.split())
 
     # ---------------------------------------------------------------- analysis
-    def tokens(self, norm: str) -> list[str]:
-        """Segment normalised text; map synonyms; drop stop words."""
-        out: list[str] = []
+    def _canonical(self, toks: Iterable[str]) -> list[str]:
         syn = self.synonyms
-        for chunk in norm.split():
-            for tok in self._jieba.cut(chunk, HMM=False):
-                tok = syn.get(tok, tok)
-                if tok and tok not in STOP_WORDS:
-                    out.append(tok)
+        out = []
+        for tok in toks:
+            tok = syn.get(tok, tok)
+            if tok and tok not in STOP_WORDS and not tok.isspace():
+                out.append(tok)
         return out
+
+    def tokens(self, norm: str) -> list[str]:
+        """Canonical tokens in reading order (jieba precise mode, synonyms mapped)."""
+        return self._canonical(t for chunk in norm.split() for t in self._jieba.cut(chunk, HMM=False))
+
+    def search_tokens(self, norm: str) -> list[str]:
+        """Tokens plus the sub-words of long words (like jieba search mode).
+
+        Indexing 饮水安全 also as 饮水 + 安全 lets “饮水不安全” overlap with it;
+        both the index and queries use this, so the expansion is symmetric.
+        Curated terms (synonym groups) are *not* split: 医疗保险 means 医保,
+        and its part 保险 must not pull in 养老保险.
+        """
+        freq = self._jieba.FREQ
+        curated = self.synonyms
+        out: list[str] = []
+        for chunk in norm.split():
+            for w in self._jieba.cut(chunk, HMM=False):
+                if len(w) > 2 and w not in curated and w not in self._curated_canon:
+                    for n in (2, 3):
+                        for i in range(len(w) - n + 1):
+                            gram = w[i : i + n]
+                            if gram != w and freq.get(gram):
+                                out.append(gram)
+                out.append(w)
+        return self._canonical(out)
 
     def analyze(self, text: str, *, repair: bool = True) -> Analysis:
         """Full pipeline for one query or phrasing."""
         norm = normalize(text)
         if repair and norm:
             norm = self.repair_homophones(norm)
-        toks = self.tokens(norm)
-        canon = "".join(toks)
+        canon = "".join(self.tokens(norm))
+        toks = self.search_tokens(norm)
         return Analysis(norm=norm, tokens=tuple(toks), canon=canon, pinyin=self.pinyin_key(canon))
