@@ -116,8 +116,11 @@ class TextProcessor:
         self._jieba = jieba.Tokenizer(str(_compact_dictionary()))
         self._jieba.tmp_dir = str(_compact_dictionary().parent)
         self._jieba.initialize()  # marshal cache of the trimmed dict: ~0.25 s
+        user_words: list[str] = []
         if userdict and userdict.exists():
             self._jieba.load_userdict(str(userdict))
+            lines = userdict.read_text(encoding="utf-8").splitlines()
+            user_words = [ln.split()[0] for ln in lines if ln.strip()]
         self.synonyms: dict[str, str] = load_synonyms(synonyms) if synonyms and synonyms.exists() else {}
         for word in {*self.synonyms, *self.synonyms.values()}:
             if len(word) > 1:
@@ -126,7 +129,7 @@ class TextProcessor:
         self._char_py: dict[str, str] = {}
         self._vocab: set[str] = set()
         self._homophones: dict[tuple[str, ...], str] = {}
-        self.register_vocabulary([*self.synonyms.values(), *self.synonyms])
+        self.register_vocabulary([*self.synonyms.values(), *self.synonyms, *user_words])
 
     # ------------------------------------------------------------------ pinyin
     def _syllables(self, chars: str) -> list[str]:
