@@ -35,7 +35,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> None:
     row("OOS offered a choice", "oos_choose", "{:.1%}")
     row("baseline answer threshold", "threshold", "{:.2f}")
     row(f"latency p50 ms ({len(real)} entries)", "p50", "{:.3f}")
-    row(f"latency p99 ms (target < 2)", "p99", "{:.3f}")
+    row("latency p99 ms (target < 2)", "p99", "{:.3f}")
     if big:
         row(f"top-1 accuracy ({SYNTH_SIZE} entries)", "top1_10k", "{:.1%}")
         row(f"OOS false answers ({SYNTH_SIZE})", "oos_10k", "{:.1%}")

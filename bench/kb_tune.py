@@ -91,7 +91,7 @@ def main() -> None:
     ok_tops = sorted(ranked[i.q][0].score for i in items
                      if i.expected is not None and ranked[i.q] and ranked[i.q][0].entry.id == i.expected)
     print("  correct in-scope top scores (lowest 8):", ok_tops[:8])
-    for obj, _, a, t, c in cands[:8]:
+    for _obj, _, a, t, c in cands[:8]:
         qd, qt = replay(Thresholds(a, -t, c), dev), replay(Thresholds(a, -t, c), test)
         print(f"  ({a}, {-t}, {c}): dev {qd['right']:.3f}/{qd['wrong']:.3f}/{qd['oos_a']:.3f}/{qd['oos_c']:.3f}"
               f"  test {qt['right']:.3f}/{qt['wrong']:.3f}/{qt['oos_a']:.3f}/{qt['oos_c']:.3f}")
