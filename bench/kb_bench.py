@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -181,9 +182,11 @@ def quality(m: Matcher, items: Sequence[EvalItem]) -> dict[str, float]:
     }
 
 
-def latency(m: Matcher, queries: Sequence[str], rounds: int) -> tuple[float, float]:
-    """p50/p99 in milliseconds of one verdict (includes normalisation).
+def latency(m: Matcher, queries: Sequence[str], rounds: int) -> tuple[float, float, float]:
+    """p50/p99 wall-clock and p99 CPU (thread) time in ms of one verdict.
 
+    Wall time is what users feel; on a shared, overloaded host it includes
+    time the process was preempted, so the CPU-time p99 is printed too.
     The long-lived index objects are moved out of the garbage collector's
     generations first (``gc.freeze()``, what a long-running bot does after
     start-up); otherwise a full collection walking them lands in random
@@ -193,14 +196,18 @@ def latency(m: Matcher, queries: Sequence[str], rounds: int) -> tuple[float, flo
     gc.freeze()
     for q in queries[:20]:
         m.verdict(q)  # warm caches
-    samples: list[float] = []
+    wall: list[float] = []
+    cpu: list[float] = []
     for _ in range(rounds):
         for q in queries:
-            t = time.perf_counter()
+            c, t = time.thread_time(), time.perf_counter()
             m.verdict(q)
-            samples.append((time.perf_counter() - t) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(0.99 * len(samples)))]
+            wall.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.thread_time() - c) * 1000)
+    wall.sort()
+    cpu.sort()
+    p99 = min(len(wall) - 1, int(0.99 * len(wall)))
+    return statistics.median(wall), wall[p99], cpu[p99]
 
 
 # ------------------------------------------------------- synthetic entries
@@ -270,6 +277,7 @@ def main(argv: list[str] | None = None) -> None:
     real = load_paths([DATA_DIR])
     queries = [i.q for i in items]
     n_in = sum(i.expected is not None for i in items)
+    print(f"host load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"knowledge base: {len(real)} entries; eval set: {len(items)} questions "
           f"({n_in} in scope, {len(items) - n_in} out of scope)\n")
 
@@ -283,7 +291,7 @@ def main(argv: list[str] | None = None) -> None:
             m.calibrate(items)
         r = quality(m, items)
         r["threshold"] = getattr(m, "threshold", float("nan"))
-        r["p50"], r["p99"] = latency(m, queries, rounds=5)
+        r["p50"], r["p99"], r["p99cpu"] = latency(m, queries, rounds=5)
         if big:
             t = time.perf_counter()
             mb = build(big)
@@ -292,7 +300,7 @@ def main(argv: list[str] | None = None) -> None:
                 mb.threshold = m.threshold
             qb = quality(mb, items)
             r["top1_10k"], r["oos_10k"] = qb["top1"], qb["oos_answer"]
-            r["p50_10k"], r["p99_10k"] = latency(mb, queries, rounds=1)
+            r["p50_10k"], r["p99_10k"], r["p99cpu_10k"] = latency(mb, queries, rounds=1)
             r["startup"] = startup_seconds(name)
         results[name] = r
 
@@ -319,6 +327,7 @@ def main(argv: list[str] | None = None) -> None:
         row(f"OOS false answers ({SYNTH_SIZE})", "oos_10k", "{:.1%}")
         row(f"latency p50 ms ({SYNTH_SIZE})", "p50_10k", "{:.3f}")
         row(f"latency p99 ms ({SYNTH_SIZE}, target < 20)", "p99_10k", "{:.3f}")
+        row("  p99 CPU time ms", "p99cpu_10k", "{:.3f}")
         row(f"index build s ({SYNTH_SIZE})", "build_10k", "{:.2f}")
         row("start-up s, fresh process (< 2)", "startup", "{:.2f}")
     if args.json:
