@@ -322,6 +322,7 @@ def main(argv: list[str] | None = None) -> None:
     row("baseline answer threshold", "threshold", "{:.2f}")
     row(f"latency p50 ms ({len(real)} entries)", "p50", "{:.3f}")
     row("latency p99 ms (target < 2)", "p99", "{:.3f}")
+    row("  p99 CPU time ms", "p99cpu", "{:.3f}")
     if big:
         row(f"top-1 accuracy ({SYNTH_SIZE} entries)", "top1_10k", "{:.1%}")
         row(f"OOS false answers ({SYNTH_SIZE})", "oos_10k", "{:.1%}")
