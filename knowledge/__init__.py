@@ -1,1 +1,19 @@
-"""Policy knowledge base: data, normalisation and fuzzy matching."""
+"""Policy knowledge base for 驻村助手: YAML entries + fuzzy Chinese matching.
+
+Public API (what the dialog layer calls)::
+
+    kb = KnowledgeBase.from_directory()       # once at start-up
+    verdict = kb.answer("驻村干部每月补助多少")  # per message
+    kb.search(query, limit=3)                  # ranked matches
+    kb.import_file(path); kb.reload()          # admin
+"""
+
+from .kb import KnowledgeBase, Thresholds, Weights
+from .loader import KnowledgeFileError, load_file, load_paths
+from .models import Entry, Match, Verdict
+from .normalize import normalize
+
+__all__ = [
+    "Entry", "KnowledgeBase", "KnowledgeFileError", "Match", "Thresholds", "Verdict", "Weights",
+    "load_file", "load_paths", "normalize",
+]

@@ -1,0 +1,260 @@
+"""Tokenisation, synonym canonicalisation, pinyin keys and homophone repair.
+
+Everything that turns normalised text into comparable units lives here so the
+index and the queries are guaranteed to go through exactly the same steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jieba
+import yaml
+from pypinyin import Style, lazy_pinyin
+
+from .normalize import normalize
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEFAULT_USERDICT = DATA_DIR / "userdict.txt"
+DEFAULT_SYNONYMS = DATA_DIR / "synonyms.yaml"
+
+# Function words that appear in almost every question and only add noise to
+# token overlap. Question words that change intent (多少, 几) are kept.
+STOP_WORDS: frozenset[str] = frozenset(
+    """
+    的 了 是 我 我们 你 你们 他 她 它 咱 咱们 俺 怎么 怎么样 怎样 如何 什么 啥 是不是 有没有
+    咋 啥 咋办 怎么办 干嘛 干啥 回事 怎么回事 要不要 能不能 可不可以 在 和 与 及 或 或者 跟 还是 就 也 都 还 又 把 被 让 给 对 向 从
+    这 那 这个 那个 这些 那些 个 么 么样 吗 呢 啊 吧 哪 哪些 哪个 哪里 哪儿 一 一个 一些 有 没 没有 会
+    能 可以 应该 要 需要 得 地 着 过 之 其 该 等 等等 如果 的话 现在 目前 一般 比如 关于 请 问
+    """.split()
+)
+
+# jieba's full dictionary (349k words) takes ~0.8 s to load on a small server,
+# most of our start-up budget. Words seen fewer than this many times in its
+# corpus are almost never typed in policy questions, so a trimmed copy (~105k
+# words) is generated once and cached next to jieba's own cache.
+MIN_DICT_FREQ = 10
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_MAX_REPAIR_LEN = 5
+
+
+def _fuzzy_syllable(s: str) -> str:
+    """Fold syllables that southern-accent typists routinely confuse.
+
+    zh/z, ch/c, sh/s, initial n/l and finals eng/en, ing/in are merged
+    (an/ang stay apart: 帮 and 办 must not collide), so 申请 typed
+    as 身情 or 森请 still finds the intended word.
+    """
+    if s[:2] in ("zh", "ch", "sh"):
+        s = s[0] + s[2:]
+    if s.startswith("n"):
+        s = "l" + s[1:]
+    if s.endswith(("eng", "ing")):
+        s = s[:-1]
+    return s
+
+
+def _compact_dictionary() -> Path:
+    """Path of the trimmed jieba dictionary, creating it on first use."""
+    src = Path(jieba.__file__).resolve().parent / "dict.txt"
+    cache_dir = Path(os.environ.get("ZHUCUN_CACHE_DIR") or Path(tempfile.gettempdir()) / "zhucun-kb")
+    dst = cache_dir / f"jieba-dict-{jieba.__version__}-min{MIN_DICT_FREQ}.txt"
+    if dst.exists():
+        return dst
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with src.open(encoding="utf-8") as f:
+        lines = [ln for ln in f if int(ln.split(" ", 2)[1]) >= MIN_DICT_FREQ]
+    tmp = dst.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text("".join(lines), encoding="utf-8")
+    tmp.replace(dst)  # atomic: concurrent starts never see a half-written file
+    return dst
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A piece of text in every form the matcher compares."""
+
+    norm: str  # normalised, homophones repaired
+    tokens: tuple[str, ...]  # canonical search-mode tokens, stop words removed
+    canon: str  # tokens joined: character-level comparison string
+    pinyin: str  # space-separated toneless syllables of ``canon``
+
+
+def load_synonyms(path: Path) -> dict[str, str]:
+    """Read ``canonical: [variants]`` groups into a variant→canonical map."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    mapping: dict[str, str] = {}
+    for canonical, variants in raw.items():
+        canonical = normalize(str(canonical), strip_fillers=False)
+        for v in variants or []:
+            v = normalize(str(v), strip_fillers=False)
+            if v and v != canonical:
+                mapping[v] = canonical
+    return mapping
+
+
+class TextProcessor:
+    """Owns a private jieba tokenizer plus synonym and homophone tables.
+
+    A private ``jieba.Tokenizer`` keeps our user dictionary from leaking into
+    (or being altered by) other code that uses the global jieba instance.
+    """
+
+    def __init__(
+        self,
+        userdict: Path | None = DEFAULT_USERDICT,
+        synonyms: Path | None = DEFAULT_SYNONYMS,
+    ) -> None:
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer(str(_compact_dictionary()))
+        self._jieba.tmp_dir = str(_compact_dictionary().parent)
+        self._jieba.initialize()  # marshal cache of the trimmed dict: ~0.25 s
+        user_words: list[str] = []
+        if userdict and userdict.exists():
+            self._jieba.load_userdict(str(userdict))
+            lines = userdict.read_text(encoding="utf-8").splitlines()
+            user_words = [ln.split()[0] for ln in lines if ln.strip()]
+        self.synonyms: dict[str, str] = load_synonyms(synonyms) if synonyms and synonyms.exists() else {}
+        for word in {*self.synonyms, *self.synonyms.values()}:
+            if len(word) > 1:
+                self._jieba.add_word(word, freq=50000)
+        self._curated_canon: frozenset[str] = frozenset(self.synonyms.values())
+        self._char_py: dict[str, str] = {}
+        self._vocab: set[str] = set()
+        self._homophones: dict[tuple[str, ...], str] = {}
+        self.register_vocabulary([*self.synonyms.values(), *self.synonyms, *user_words])
+
+    # ------------------------------------------------------------------ pinyin
+    def _syllables(self, chars: str) -> list[str]:
+        """Per-character toneless pinyin, memoised (pypinyin is slow-ish)."""
+        out: list[str] = []
+        cache = self._char_py
+        for ch in chars:
+            py = cache.get(ch)
+            if py is None:
+                py = lazy_pinyin(ch, style=Style.NORMAL, errors="default")[0]
+                cache[ch] = py
+            out.append(py)
+        return out
+
+    def pinyin_key(self, text: str) -> str:
+        """Space-separated toneless pinyin of ``text`` (non-CJK kept as is)."""
+        return " ".join(self._syllables(text.replace(" ", "")))
+
+    # -------------------------------------------------------------- vocabulary
+    def register_vocabulary(self, words: Iterable[str]) -> None:
+        """Teach the homophone repairer the words the knowledge base uses.
+
+        The first registration of a pinyin key wins, so curated words
+        (synonym canonicals, user dictionary) take precedence.
+        """
+        for w in words:
+            if not (2 <= len(w) <= _MAX_REPAIR_LEN) or not _CJK_RUN.fullmatch(w):
+                continue
+            self._vocab.add(w)
+            key = tuple(_fuzzy_syllable(s) for s in self._syllables(w))
+            self._homophones.setdefault(key, w)
+
+    def _is_known_word(self, w: str) -> bool:
+        return w in self._vocab or self._jieba.FREQ.get(w, 0) > 0
+
+    def repair_homophones(self, text: str) -> str:
+        """Replace non-words whose pinyin equals a known word (申情→申请, 低宝→低保).
+
+        jieba falls back to single characters where it meets an unknown word,
+        so only spans containing such single-character tokens are candidates,
+        and a span must start and end on token boundaries. That keeps real
+        words that merely sound alike (事实 vs 实施) and words split across a
+        boundary (去|乡镇 is not 去向) untouched.
+        """
+
+        def fix_chunk(chunk: str) -> str:
+            toks = self._jieba.lcut(chunk, HMM=False)
+            if all(len(t) > 1 for t in toks):
+                return chunk
+            bounds = {0}
+            single = [False] * len(chunk)
+            pos = 0
+            for t in toks:
+                if len(t) == 1 and _CJK_RUN.match(t):
+                    single[pos] = True
+                pos += len(t)
+                bounds.add(pos)
+            fuzzy = [_fuzzy_syllable(s) for s in self._syllables(chunk)]
+            out: list[str] = []
+            i, n = 0, len(chunk)
+            while i < n:
+                if i in bounds:
+                    for length in range(min(_MAX_REPAIR_LEN, n - i), 1, -1):
+                        j = i + length
+                        if j not in bounds or not any(single[i:j]):
+                            continue
+                        w = chunk[i:j]
+                        if not _CJK_RUN.fullmatch(w) or self._is_known_word(w):
+                            continue
+                        cand = self._homophones.get(tuple(fuzzy[i:j]))
+                        if cand is not None:
+                            out.append(cand)
+                            i = j
+                            break
+                    else:
+                        out.append(chunk[i])
+                        i += 1
+                    continue
+                out.append(chunk[i])
+                i += 1
+            return "".join(out)
+
+        return " ".join(fix_chunk(c) for c in text.split())
+
+    # ---------------------------------------------------------------- analysis
+    def _canonical(self, toks: Iterable[str]) -> list[str]:
+        syn = self.synonyms
+        out = []
+        for tok in toks:
+            tok = syn.get(tok, tok)
+            if tok and tok not in STOP_WORDS and not tok.isspace():
+                out.append(tok)
+        return out
+
+    def tokens(self, norm: str) -> list[str]:
+        """Canonical tokens in reading order (jieba precise mode, synonyms mapped)."""
+        return self._canonical(t for chunk in norm.split() for t in self._jieba.cut(chunk, HMM=False))
+
+    def search_tokens(self, norm: str) -> list[str]:
+        """Tokens plus the sub-words of long words (like jieba search mode).
+
+        Indexing 饮水安全 also as 饮水 + 安全 lets “饮水不安全” overlap with it;
+        both the index and queries use this, so the expansion is symmetric.
+        Curated terms (synonym groups) are *not* split: 医疗保险 means 医保,
+        and its part 保险 must not pull in 养老保险.
+        """
+        freq = self._jieba.FREQ
+        curated = self.synonyms
+        out: list[str] = []
+        for chunk in norm.split():
+            for w in self._jieba.cut(chunk, HMM=False):
+                if len(w) > 2 and w not in curated and w not in self._curated_canon:
+                    for n in (2, 3):
+                        for i in range(len(w) - n + 1):
+                            gram = w[i : i + n]
+                            if gram != w and freq.get(gram):
+                                out.append(gram)
+                out.append(w)
+        return self._canonical(out)
+
+    def analyze(self, text: str, *, repair: bool = True) -> Analysis:
+        """Full pipeline for one query or phrasing."""
+        norm = normalize(text)
+        if repair and norm:
+            norm = self.repair_homophones(norm)
+        canon = "".join(self.tokens(norm))
+        toks = self.search_tokens(norm)
+        return Analysis(norm=norm, tokens=tuple(toks), canon=canon, pinyin=self.pinyin_key(canon))
