@@ -27,11 +27,7 @@ FAR_M = 50_000
 
 
 def _member(ctx: Ctx) -> Member:
-    if ctx.actor is None or not ctx.actor.in_team:
-        raise UserError("只有工作队成员需要到村打卡和考勤。发送 /help 查看您可以做的事。")
-    m = ctx.session.get(Member, ctx.actor.id)
-    assert m is not None
-    return m
+    return ctx.team_member("只有工作队成员需要到村打卡和考勤。发送 /help 查看您可以做的事。")
 
 
 def checkin_reply(ctx: Ctx, lat: float, lon: float) -> Reply:

@@ -14,6 +14,8 @@ from services import audit
 from services.actors import Actor
 from services.clock import Clock, local
 from services.config import Settings
+from services.errors import UserError
+from storage.models import Member
 
 if TYPE_CHECKING:
     from conversations.registry import Registry
@@ -42,6 +44,14 @@ class Ctx:
     def today(self) -> date:
         """Today in the actor's team time zone, not the server's."""
         return local(self.now, self.tz).date()
+
+    def team_member(self, refusal: str) -> Member:
+        """The speaker as a work-team member, or a polite refusal saying why not."""
+        if self.actor is None or not self.actor.in_team:
+            raise UserError(refusal)
+        member = self.session.get(Member, self.actor.id)
+        assert member is not None
+        return member
 
     def notify(self, key: str, reply: Reply, *, member_id: int | None = None,
                villager_id: int | None = None, chat: tuple[str, str] | None = None) -> bool:

@@ -33,11 +33,7 @@ GUIDED = ("households", "problems", "next_steps")
 
 
 def _member(ctx: Ctx) -> Member:
-    if ctx.actor is None or not ctx.actor.in_team:
-        raise UserError("只有工作队成员需要写工作日志。发送 /help 查看您可以做的事。")
-    m = ctx.session.get(Member, ctx.actor.id)
-    assert m is not None
-    return m
+    return ctx.team_member("只有工作队成员需要写工作日志。发送 /help 查看您可以做的事。")
 
 
 def _parse_day(ctx: Ctx, text: str) -> date | None:
