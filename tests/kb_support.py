@@ -31,7 +31,8 @@ NEW_ENTRY = """\
 
 
 def migrated_demo(db_url: str, clock: ManualClock, **settings: object) -> BotCore:
-    s = Settings(database_url=db_url, bot_token=None, _env_file=None, **settings)  # type: ignore[call-arg]
+    s = Settings(**{"database_url": db_url, "bot_token": None, "_env_file": None,  # type: ignore[arg-type]
+                    **settings})
     db = Database(db_url)
     db.migrate()
     core = BotCore.create(s, clock, migrate=False, db=db)
