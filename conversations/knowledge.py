@@ -11,17 +11,19 @@ builds it on the first question or from the start-up tick in a background thread
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conversations.complaint_handling import PREFIX as COMPLAINT_PREFIX
 from conversations.context import Ctx
 from conversations.messages import Button, Incoming, Reply, buttons_row
 from conversations.registry import Command, Dialog, Registry, Replies, Turn
-from knowledge import Entry
 from services import knowledge as svc
 from services.errors import PermissionDenied
 from services.roles import EVERYONE, Role
 from storage.models import KbQuestion
+
+if TYPE_CHECKING:
+    from knowledge import Entry
 
 PREFIX = "kb"
 ASK_PROMPT = ("请问您想了解什么政策？直接输入问题就行，例如：驻村干部每月补助多少？\n"

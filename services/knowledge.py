@@ -25,16 +25,19 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from knowledge import Entry, KnowledgeBase, KnowledgeFileError, Verdict, load_file, load_paths
-from knowledge.segment import DATA_DIR, TextProcessor
 from services.actors import Actor
 from services.errors import PermissionDenied, UserError
 from services.roles import Role
 from storage.models import KbImport, KbQuestion, KbVersion, Member, Villager
+
+if TYPE_CHECKING:  # the matcher (numpy, jieba, pypinyin) loads on first use, not at start-up
+    from knowledge import Entry, KnowledgeBase, Verdict
+    from knowledge.segment import TextProcessor
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,8 @@ def bump_version(session: Session, now: datetime) -> str:
 
 def parse_import(filename: str, content: str) -> list[Entry]:
     """Validate stored or uploaded YAML exactly as the loader does (errors name the file)."""
+    from knowledge import load_file
+
     name = Path(filename).name or "import.yaml"
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / name
@@ -83,6 +88,8 @@ def parse_import(filename: str, content: str) -> list[Entry]:
 
 def imported_entries(session: Session) -> list[Entry]:
     """Active imports, oldest first; a later import of the same id wins."""
+    from knowledge import KnowledgeFileError
+
     merged: dict[str, Entry] = {}
     for row in session.scalars(select(KbImport).where(KbImport.active.is_(True))
                                .order_by(KbImport.id)):
@@ -97,6 +104,13 @@ def imported_entries(session: Session) -> list[Entry]:
     return list(merged.values())
 
 
+def _shipped() -> list[Entry]:
+    from knowledge import load_paths
+    from knowledge.segment import DATA_DIR
+
+    return load_paths([DATA_DIR])
+
+
 def merge(shipped: list[Entry], imported: list[Entry]) -> list[Entry]:
     ids = {e.id for e in imported}
     return [e for e in shipped if e.id not in ids] + imported
@@ -105,8 +119,9 @@ def merge(shipped: list[Entry], imported: list[Entry]) -> list[Entry]:
 def _build(imported: list[Entry], token: str | None) -> None:
     """Build a new index and swap it in (caller holds _lock). Readers keep the old one."""
     global _built, _proc
+    from knowledge import KnowledgeBase
     first = _built is None
-    kb = KnowledgeBase(merge(load_paths([DATA_DIR]), imported), processor=_proc)
+    kb = KnowledgeBase(merge(_shipped(), imported), processor=_proc)
     _proc = kb.proc
     _built = _Built(kb, token)
     if first:
@@ -284,6 +299,8 @@ class ImportResult:
 
 def import_file(session: Session, path: str | Path, now: datetime) -> ImportResult:
     """Validate a YAML file and store it; running bots pick it up on their next question."""
+    from knowledge import load_file
+
     path = Path(path)
     entries = load_file(path)  # raises KnowledgeFileError with a Chinese message
     content = path.read_text(encoding="utf-8")
@@ -293,7 +310,7 @@ def import_file(session: Session, path: str | Path, now: datetime) -> ImportResu
         row.active = False
     row = KbImport(filename=path.name, content=content, imported_at=now, active=True)
     session.add(row)
-    shipped = {e.id for e in load_paths([DATA_DIR])}
+    shipped = {e.id for e in _shipped()}
     bump_version(session, now)
     return ImportResult(row, entries, [e.id for e in entries if e.id in shipped], bool(older))
 
@@ -301,4 +318,4 @@ def import_file(session: Session, path: str | Path, now: datetime) -> ImportResu
 def check_all(session: Session) -> tuple[int, int]:
     """Validate shipped files and stored imports without building: (total, imported)."""
     imported = imported_entries(session)
-    return len(merge(load_paths([DATA_DIR]), imported)), len(imported)
+    return len(merge(_shipped(), imported)), len(imported)
