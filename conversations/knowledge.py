@@ -11,7 +11,10 @@ builds it on the first question or from the start-up tick in a background thread
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
 
 from conversations.complaint_handling import PREFIX as COMPLAINT_PREFIX
 from conversations.context import Ctx
@@ -130,7 +133,7 @@ def reload_command(ctx: Ctx, args: str) -> Replies:
     return [Reply(f"知识库已重新加载，共 {n} 条。其他运行中的机器人进程会在下一次有人提问时自动更新。")]
 
 
-def refresh_tick(session, now) -> None:  # type: ignore[no-untyped-def]
+def refresh_tick(session: Session, now: datetime) -> None:
     """Warm the index at bot start (background thread) and follow imports afterwards."""
     svc.warm_up(session)
 
