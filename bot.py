@@ -209,7 +209,8 @@ def _kb_unanswered(a: argparse.Namespace, settings: Settings) -> int:
                                               ("没解决", any(q.unresolved for q in qs)),
                                               ("已转交", any(q.forwarded for q in qs))) if on)
             when = local(last.created_at, settings.timezone).strftime("%m-%d %H:%M")
-            near = f"  最接近：{last.entry_id}（{last.score:.0f}分）" if last.entry_id else ""
+            near = (f"  候选：{'、'.join(last.choices)}" if last.kind == "choose"
+                    else f"  回答的条目：{last.entry_id}（{last.score:.0f}分）" if last.entry_id else "")
             times = f"  问了{len(qs)}次" if len(qs) > 1 else ""
             print(f"编号 {','.join(str(q.id) for q in qs)}  {when}  {kb.asker_label(s, last)}  "
                   f"[{flags}]{times}\n    {kb.for_display(text, 200)}{near}")
