@@ -174,6 +174,90 @@ def _export_complaints(a: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@admin_command("kb-unanswered")
+def _kb_unanswered(a: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from services import knowledge as kb
+    from services.clock import local
+
+    with _db(settings).session() as s:
+        if a.done:
+            try:
+                ids = [int(x) for x in a.done.replace("，", ",").split(",") if x.strip()]
+            except ValueError:
+                raise UserError(f"编号「{a.done}」不对，应为数字，用逗号分隔，例如 --done 3,5") from None
+            n = kb.close_questions(s, ids)
+            print(f"已标记 {n} 个问题为已处理，它们不再出现在列表里。")
+            return 0
+        rows = kb.unanswered(s, _now() - timedelta(days=a.days))
+        if not rows:
+            print(f"近{a.days}天没有未解决的政策提问。")
+            return 0
+        counts = {"none": sum(q.kind == "none" for q in rows),
+                  "unresolved": sum(q.unresolved for q in rows),
+                  "forwarded": sum(q.forwarded for q in rows)}
+        groups: dict[str, list] = {}
+        for q in rows:
+            groups.setdefault(" ".join(q.text.split()), []).append(q)
+        print(f"近{a.days}天未解决的政策提问：共 {len(rows)} 条（{len(groups)} 种问法）；"
+              f"没有找到答案 {counts['none']}，点了「没解决/都不是」{counts['unresolved']}，"
+              f"转给管理员 {counts['forwarded']}。")
+        for text, qs in sorted(groups.items(), key=lambda g: (-len(g[1]), g[1][0].id)):
+            last = qs[-1]
+            flags = "、".join(f for f, on in (("没有答案", last.kind == "none"),
+                                              ("没解决", any(q.unresolved for q in qs)),
+                                              ("已转交", any(q.forwarded for q in qs))) if on)
+            when = local(last.created_at, settings.timezone).strftime("%m-%d %H:%M")
+            near = (f"  候选：{'、'.join(last.choices)}" if last.kind == "choose"
+                    else f"  回答的条目：{last.entry_id}（{last.score:.0f}分）" if last.entry_id else "")
+            times = f"  问了{len(qs)}次" if len(qs) > 1 else ""
+            print(f"编号 {','.join(str(q.id) for q in qs)}  {when}  {kb.asker_label(s, last)}  "
+                  f"[{flags}]{times}\n    {kb.for_display(text, 200)}{near}")
+        print("补充答案：写一个 YAML 文件后运行 admin kb-import 文件；"
+              "处理完用 admin kb-unanswered --done 编号 标记。")
+    return 0
+
+
+@admin_command("kb-import")
+def _kb_import(a: argparse.Namespace, settings: Settings) -> int:
+    from knowledge import KnowledgeFileError
+    from services import knowledge as kb
+
+    try:
+        with _db(settings).session() as s:
+            r = kb.import_file(s, a.file, _now())
+            total, imported = kb.check_all(s)
+    except KnowledgeFileError as exc:
+        print(f"错误：{exc}\n文件没有导入，请改正后重新运行 admin kb-import。", file=sys.stderr)
+        return 2
+    print(f"已导入《{r.row.filename}》：{len(r.entries)} 条（"
+          + "、".join(e.id for e in r.entries) + "）。")
+    if r.replaced_shipped:
+        print("其中替换了内置条目：" + "、".join(r.replaced_shipped))
+    if r.replaced_file:
+        print("同名文件以前导入过，旧版本已停用。")
+    print(f"知识库现有 {total} 条（导入 {imported} 条）。运行中的机器人会在下一次有人提问时自动加载，不用重启。")
+    return 0
+
+
+@admin_command("kb-reload")
+def _kb_reload(a: argparse.Namespace, settings: Settings) -> int:
+    from knowledge import KnowledgeFileError
+    from services import knowledge as kb
+
+    try:
+        with _db(settings).session() as s:
+            total, imported = kb.check_all(s)
+            kb.bump_version(s, _now())
+    except KnowledgeFileError as exc:
+        print(f"错误：{exc}\n没有通知机器人重新加载（仍使用原来的知识库）。", file=sys.stderr)
+        return 2
+    print(f"知识库文件检查通过：共 {total} 条（导入 {imported} 条）。"
+          "运行中的机器人会在下一次有人提问时重新加载。")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bot.py", description="驻村助手")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -220,6 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
     ec.add_argument("--month", required=True, help="YYYY-MM")
     ec.add_argument("--county", help="county id or name (default: all)")
     ec.add_argument("--out", help="output .xlsx path (default out/群众反映-YYYY-MM.xlsx)")
+    ku = ad.add_parser("kb-unanswered", help="policy questions the knowledge base did not settle")
+    ku.add_argument("--days", type=int, default=30, help="look back this many days (default 30)")
+    ku.add_argument("--done", help="mark question ids as dealt with, e.g. 3,5")
+    ki = ad.add_parser("kb-import", help="validate a YAML file of entries and add it (no restart)")
+    ki.add_argument("file")
+    ad.add_parser("kb-reload", help="re-read shipped files and imports in every running bot")
     return p
 
 

@@ -13,6 +13,7 @@ FEATURES: tuple[str, ...] = (
     "conversations.attendance",
     "conversations.complaints",
     "conversations.leave",
+    "conversations.knowledge",
 )
 
 

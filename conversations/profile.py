@@ -24,7 +24,8 @@ def help_command(ctx: Ctx, args: str) -> Replies:
         # Villagers are not staff: say plainly what the bot is for them.
         head = "您是村民，可以使用："
         tail = ("在这里可以向县里的监督员反映驻村工作队和村里的问题（可以匿名），并随时查看办理进度。"
-                "也可以直接说「反映问题」；填写中途想退出，发送 /cancel 就行。")
+                "也可以直接说「反映问题」；填写中途想退出，发送 /cancel 就行。\n"
+                "想问惠民政策，直接把问题发给我，例如：低保怎么申请？")
     else:
         head = f"您是{ROLE_LABELS[role]}，可以使用："
         tail = "在任何一步发送 /cancel 都可以退出当前操作。"

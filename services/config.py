@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     leave_remind_hours: int = 24
     # Local hour after which a leave that ended without 销假 is flagged (the next morning).
     leave_unreturned_hour: int = 8
+    # -- knowledge --
+    # Only the first this many characters of a question are matched (the log keeps it all):
+    # a question is short; matching a pasted page would be slow and meaningless.
+    kb_match_chars: int = 300
 
 
 @lru_cache(maxsize=1)

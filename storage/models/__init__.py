@@ -17,6 +17,7 @@ from .core import (
     Village,
     Villager,
 )
+from .knowledge import KbImport, KbQuestion, KbVersion
 from .leave import LeaveEvent, LeaveRequest
 from .reports import CheckIn, DailyReport, MonthlyRecord, PendingReportText, ReportRevision
 
@@ -35,6 +36,9 @@ __all__ = [
     "DialogState",
     "Identity",
     "InviteCode",
+    "KbImport",
+    "KbQuestion",
+    "KbVersion",
     "LeaveEvent",
     "LeaveRequest",
     "Member",
