@@ -18,8 +18,9 @@ Choices (admins can edit each series per team; sources in /work/shared/DOMAIN.md
 * 工作日志提醒 — 20:00 on working days only; the anti-formalism rules say the bot must
   lighten the load, so no nagging on weekends and holidays.
 
-Audience role names: first_secretary, resident_cadre, team_leader, supervisor,
-villager, administrator (the roles table of DOMAIN.md).
+Audience role names are the values of ``services.roles.Role`` (first_secretary,
+cadre, team_leader, supervisor, admin, villager), so a series' audience can be matched
+against ``Member.role`` directly.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from services.roles import Role
+
 from .leads import Lead
 from .spec import DEFAULT_TZ, Recurrence
 
-ROLES = ("first_secretary", "resident_cadre", "team_leader", "supervisor", "villager", "administrator")
+ROLES: tuple[str, ...] = tuple(r.value for r in Role)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ ONE_HOUR = Lead(minutes=60)
 
 def default_series(tz: str = DEFAULT_TZ) -> list[SeriesTemplate]:
     """The series every team starts with, in ``tz`` (default Asia/Shanghai)."""
-    team = ("first_secretary", "resident_cadre")
+    team = (Role.FIRST_SECRETARY.value, Role.CADRE.value)
     return [
         SeriesTemplate(
             "poverty_monitoring_meeting", "每月防返贫监测会议",
@@ -82,7 +85,7 @@ def default_series(tz: str = DEFAULT_TZ) -> list[SeriesTemplate]:
         SeriesTemplate(
             "township_work_meeting", "乡镇工作例会",
             Recurrence("monthly", time="09:00", nth=1, weekday=0, tz=tz, shift_holidays=True),
-            (DAY_BEFORE_18, ONE_HOUR), (*team, "team_leader"),
+            (DAY_BEFORE_18, ONE_HOUR), (*team, Role.TEAM_LEADER.value),
         ),
         SeriesTemplate(
             "villager_representative_meeting", "村民代表会议",
@@ -92,11 +95,11 @@ def default_series(tz: str = DEFAULT_TZ) -> list[SeriesTemplate]:
         SeriesTemplate(
             "villager_meeting", "村民会议",
             Recurrence("yearly", time="09:00", month=1, day=15, tz=tz, shift_holidays=True),
-            (Lead(days=10, at="09:00"), DAY_BEFORE_18), (*team, "villager"),
+            (Lead(days=10, at="09:00"), DAY_BEFORE_18), (*team, Role.VILLAGER.value),
         ),
         SeriesTemplate(
             "daily_log_reminder", "工作日志提醒",
             Recurrence("daily", time="20:00", tz=tz, workdays_only=True),
-            (Lead(),), ("resident_cadre", "first_secretary"),
+            (Lead(),), (Role.CADRE.value, Role.FIRST_SECRETARY.value),
         ),
     ]
