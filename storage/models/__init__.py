@@ -16,6 +16,7 @@ from .core import (
     Village,
     Villager,
 )
+from .reminders import EventSeries, Handover
 from .reports import CheckIn, DailyReport, MonthlyRecord, PendingReportText, ReportRevision
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "Base",
     "County",
     "DialogState",
+    "EventSeries",
+    "Handover",
     "Identity",
     "InviteCode",
     "Member",
