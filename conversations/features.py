@@ -11,6 +11,7 @@ FEATURES: tuple[str, ...] = (
     "conversations.profile",
     "conversations.reports",
     "conversations.attendance",
+    "conversations.reminders",
 )
 
 
