@@ -238,3 +238,24 @@ def test_rotation_reminders_60_30_15_once_each(chat) -> None:  # type: ignore[no
         seen += [line for line in out.splitlines() if line.startswith("-> cadre2: 🔄")]
         day += timedelta(days=1)
     assert [s.split("（还有 ")[1].split(" ")[0] for s in seen] == ["60", "30", "15"]
+
+
+def test_admin_cli_manages_series_and_terms(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
+
+    def bot(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "bot.py", "admin", *args], capture_output=True,
+                              text=True, cwd=ROOT, env=env, timeout=120)
+
+    bot("add-village", "--county", "示范县", "--township", "示范镇", "--name", "幸福村")
+    assert "已添加 10 项默认提醒" in bot("create-team", "--name", "队1", "--village", "幸福村").stdout
+    added = bot("event", "add", "--team", "队1", "--title", "村民议事会", "--when", "每月第一个周一 9:00 顺延",
+                "--audience", "villagers")
+    assert "对象 驻村干部、第一书记、组长（队长）、村民" in added.stdout
+    assert "已暂停：每周五学习" in bot("event", "pause", "--id", "2").stdout
+    assert "每周五学习（已暂停）" in bot("event", "list", "--team", "队1").stdout
+    assert "默认提醒不能删除" in bot("event", "remove", "--id", "1").stderr
+    assert "已删除：村民议事会" in bot("event", "remove", "--id", "11").stdout
