@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from conversations.messages import Button, Reply
 from reminders.engine import is_working_day, occurrences
 from reminders.series import spec_of, when_label
-from services.attendance import expected_by, leave_dates_for, month_bounds, quota_for
+from services.attendance import expected_by, month_bounds, quota_for
 from services.config import Settings
 from services.roles import TEAM_ROLES
 from storage.models import CheckIn, DailyReport, EventSeries, Member, Team
@@ -83,6 +83,8 @@ def compute(s: Session, teams: Iterable[tuple[Team, date]], now: datetime, setti
     for mid, day in village_days:
         in_village[mid].append(day)
 
+    leave_dates_for = _leave_dates()
+    unreturned_fn, complaints_fn = _unreturned_fn(), _complaints_fn()
     for m in members:
         d = out[m.team_id]  # type: ignore[index]
         today = d.day
@@ -119,22 +121,42 @@ def compute(s: Session, teams: Iterable[tuple[Team, date]], now: datetime, setti
             out[row.team_id].events.append((t, row.title, spec.tz))
     for d in out.values():
         d.events.sort()
-        d.unreturned = _unreturned(s, d.team_id, d.day)
-        d.complaints = _complaints(s, now, village_id=d.village_id)
+        if unreturned_fn is not None:
+            d.unreturned = [_name(s, lr.member_id) for lr in unreturned_fn(s, d.team_id, d.day)]
+        if complaints_fn is not None:
+            d.complaints = complaints_fn(s, now=now, village_id=d.village_id)
     return out
 
 
 # -- contracts (other features, built in parallel) ---------------------------------------
-def _unreturned(s: Session, team_id: int, today: date) -> list[str]:
+# Resolved once per call, not per team or member: a failed import is slow.
+def _leave_dates():  # type: ignore[no-untyped-def]
+    try:
+        from services.leave import leave_dates  # type: ignore[import-not-found]
+    except ImportError:  # CONTRACT: remove fallback at merge
+        return lambda s, mid, a, b: {}
+    return leave_dates
+
+
+def _unreturned_fn():  # type: ignore[no-untyped-def]
     try:
         from services.leave import unreturned  # type: ignore[import-not-found]
     except ImportError:  # CONTRACT: remove fallback at merge
-        return []
-    names = []
-    for lr in unreturned(s, team_id, today):
-        m = s.get(Member, lr.member_id)
-        names.append(m.name if m else str(lr.member_id))
-    return names
+        return None
+    return unreturned
+
+
+def _complaints_fn():  # type: ignore[no-untyped-def]
+    try:
+        from services.complaints import digest_counts  # type: ignore[import-not-found]
+    except ImportError:  # CONTRACT: remove fallback at merge
+        return None
+    return digest_counts
+
+
+def _name(s: Session, member_id: int) -> str:
+    m = s.get(Member, member_id)
+    return m.name if m else str(member_id)
 
 
 def pending_approvals(s: Session, approver_id: int) -> int:
@@ -146,11 +168,8 @@ def pending_approvals(s: Session, approver_id: int) -> int:
 
 
 def _complaints(s: Session, now: datetime, **scope: int | None) -> dict[str, Any] | None:
-    try:
-        from services.complaints import digest_counts  # type: ignore[import-not-found]
-    except ImportError:  # CONTRACT: remove fallback at merge
-        return None
-    return digest_counts(s, now=now, **scope)  # type: ignore[arg-type]
+    fn = _complaints_fn()
+    return None if fn is None else fn(s, now=now, **scope)
 
 
 # -- rendering -----------------------------------------------------------------------------
