@@ -118,7 +118,7 @@ async def deliver(db: Database) -> None:
             sent = await outbox.deliver_async(db, "telegram", lambda c, r: send_reply(app.bot, c, r),
                                               lambda: NOW, timedelta(hours=6))
             dt = time.perf_counter() - t0
-        per_chat = Counter(str(m["chat_id"]) for m in fake.sent_messages())
+        per_chat = Counter(str(m["chat"]["id"]) for m in fake.sent_messages())
         with db.session() as s:
             queued = s.scalar(select(func.count()).select_from(OutboxMessage)
                               .where(OutboxMessage.status == "sent"))
