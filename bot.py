@@ -63,7 +63,11 @@ def _create_team(a: argparse.Namespace, settings: Settings) -> int:
         team = admin.create_team(s, name=a.name, village=village, now=_now(),
                                  timezone=a.timezone or settings.timezone,
                                  term_start=a.term_start)
+        from reminders.series import ensure_defaults
+
+        made = ensure_defaults(s, team, _now(), settings.digest_time)
         print(f"已创建工作队：{team.name}（编号 {team.id}），驻 {village.full_name}")
+        print(f"已添加 {made} 项默认提醒（admin event list --team {team.id} 查看）")
     return 0
 
 
@@ -258,6 +262,61 @@ def _kb_reload(a: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@admin_command("event")
+def _event(a: argparse.Namespace, settings: Settings) -> int:
+    from reminders import series as sv
+    from services import admin, audit
+
+    with _db(settings).session() as s:
+        if a.event_cmd == "list":
+            team = admin.find_team(s, a.team)
+            for row in sv.team_series(s, team.id):
+                print(sv.summary(row, _now()))
+            return 0
+        if a.event_cmd == "add":
+            team = admin.find_team(s, a.team)
+            row = sv.add_series(s, team=team, title=a.title, spec=sv.parse_when(a.when, team.timezone),
+                                leads=sv.parse_leads(a.leads), audience=a.audience, now=_now(),
+                                by="cli", note=a.note)
+            audit.record(s, "cli", "event.add", _now(), subject=f"series:{row.id}")
+            print("已添加：" + sv.summary(row, _now()))
+            return 0
+        row = sv.get_series(s, a.id)
+        if a.event_cmd == "remove":
+            if row.key is not None:
+                raise UserError("默认提醒不能删除，可以暂停：admin event pause --id " + str(row.id))
+            s.delete(row)
+            print(f"已删除：{row.title}")
+        else:
+            sv.set_active(row, a.event_cmd == "resume", _now())
+            print(f"已{'恢复' if row.active else '暂停'}：{row.title}")
+        audit.record(s, "cli", f"event.{a.event_cmd}", _now(), subject=f"series:{row.id}")
+    return 0
+
+
+@admin_command("set-term")
+def _set_term(a: argparse.Namespace, settings: Settings) -> int:
+    from services import handover
+
+    with _db(settings).session() as s:
+        m = handover.find_member(s, str(a.member))
+        handover.set_term_end(s, m, a.end, by="cli", now=_now())
+        print(f"已设置：{m.name}的任期到 {a.end}")
+    return 0
+
+
+@admin_command("close-term")
+def _close_term(a: argparse.Namespace, settings: Settings) -> int:
+    from services import handover
+
+    with _db(settings).session() as s:
+        m = handover.find_member(s, str(a.member))
+        handover.close_term(s, m, by="cli", now=_now(), override_reason=a.override_reason)
+        print(f"已结束{m.name}的驻村任期" + (f"（强制结束，理由：{a.override_reason}）"
+                                            if a.override_reason else "（交接表已完成）"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bot.py", description="驻村助手")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -310,6 +369,25 @@ def build_parser() -> argparse.ArgumentParser:
     ki = ad.add_parser("kb-import", help="validate a YAML file of entries and add it (no restart)")
     ki.add_argument("file")
     ad.add_parser("kb-reload", help="re-read shipped files and imports in every running bot")
+    ev = ad.add_parser("event", help="reminder series: list | add | pause | resume | remove")
+    evs = ev.add_subparsers(dest="event_cmd", required=True)
+    el = evs.add_parser("list")
+    el.add_argument("--team", required=True)
+    ea = evs.add_parser("add")
+    ea.add_argument("--team", required=True)
+    ea.add_argument("--title", required=True)
+    ea.add_argument("--when", required=True, help="每周五 15:00 | 每月5日 9:00 | 2026-12-05 10:00 ...")
+    ea.add_argument("--leads", default="前一天 18:00,提前1小时")
+    ea.add_argument("--audience", default="team", choices=["team", "villagers", "leaders"])
+    ea.add_argument("--note")
+    for name in ("pause", "resume", "remove"):
+        evs.add_parser(name).add_argument("--id", type=int, required=True)
+    st = ad.add_parser("set-term", help="set a member's term end date")
+    st.add_argument("--member", required=True, help="member id or name")
+    st.add_argument("--end", required=True, type=date.fromisoformat)
+    ct = ad.add_parser("close-term", help="end a member's term (handover checklist complete)")
+    ct.add_argument("--member", required=True, help="member id or name")
+    ct.add_argument("--override-reason", help="close although the checklist is not complete")
     return p
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reminders import due, engine, workdays  # noqa: E402
+from reminders import due, engine  # noqa: E402
 from reminders.defaults import default_series  # noqa: E402
 from reminders.recurrence import Lead, Recurrence, due_reminders  # noqa: E402
 
@@ -64,7 +64,7 @@ def run(series, since, now) -> tuple[float, int]:
 def clear_caches() -> None:
     engine._cron.cache_clear()
     engine._once_times.cache_clear()
-    workdays.is_working_day.cache_clear()
+    engine.is_working_day.cache_clear()
     due.clear_memo()
 
 

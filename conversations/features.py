@@ -14,6 +14,7 @@ FEATURES: tuple[str, ...] = (
     "conversations.complaints",
     "conversations.leave",
     "conversations.knowledge",
+    "conversations.reminders",
 )
 
 

@@ -21,10 +21,14 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+
 from conversations.app import BotCore
 from conversations.messages import Incoming, Reply
 from reminders import outbox
+from reminders.dispatch import missed_since
 from services.clock import ManualClock
+from storage.models import OutboxMessage
 
 PLATFORM = "console"
 
@@ -39,6 +43,8 @@ class ConsoleChannel:
     # -- input ------------------------------------------------------------------------
     def run(self, lines: Iterable[str]) -> int:
         self.core.recover()
+        self.core.tick()  # as the Telegram channel does at start: catch up, seed defaults
+        self.flush()
         for line in lines:
             self.feed(line.rstrip("\n"))
         return 0
@@ -103,8 +109,14 @@ class ConsoleChannel:
             return
         self.clock.set(when.replace(tzinfo=ZoneInfo(self.core.settings.timezone)))
         self._print(f"# 时钟：{when:%Y-%m-%d %H:%M}")
+        with self.core.db.session() as s:
+            last_id = s.scalar(select(func.max(OutboxMessage.id))) or 0
         self.core.tick()
         self.flush()
+        with self.core.db.session() as s:
+            for who, head in missed_since(s, last_id):
+                self._print(f"# ⚠ 已错过（超过宽限期 {self.core.settings.outbox_grace_hours} 小时，"
+                            f"只记录不补发）：{who}：{head}")
 
     # -- output -----------------------------------------------------------------------
     def flush(self) -> None:

@@ -16,10 +16,21 @@ Choices (admins can edit each series per team; sources in /work/shared/DOMAIN.md
   (before Spring Festival travel peaks, after year-end reports), shifted, with a
   10-days-before-at-09:00 lead for the public notice.
 * 工作日志提醒 — 20:00 on working days only; the anti-formalism rules say the bot must
-  lighten the load, so no nagging on weekends and holidays.
+  lighten the load, so no nagging on weekends and holidays. Only members without
+  today's report (and not on leave) get it.
+* 在村天数提醒 — the 20th at 09:00: members behind their monthly days-in-village pace,
+  with ten days left to catch up.
+* 组长每日简报 / 每周简报 — every morning (``digest_time``, default 08:00) and Monday
+  morning for leaders; sent only when there is something to act on.
+* 任期轮换提醒 — a daily 09:00 check of members' term ends (60/30/15 days before; the
+  15-day stage opens the handover checklist).
 
-Audience role names: first_secretary, resident_cadre, team_leader, supervisor,
-villager, administrator (the roles table of DOMAIN.md).
+The two villager meetings depend on each village's own calendar, so they are seeded
+*paused*: a leader turns one on with /events or adds the real date with /addevent.
+
+Audience role names are the values of ``services.roles.Role`` (first_secretary,
+cadre, team_leader, supervisor, admin, villager), so a series' audience can be matched
+against ``Member.role`` directly.
 """
 
 from __future__ import annotations
@@ -27,10 +38,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from services.roles import TEAM_ROLES, Role
+
 from .leads import Lead
 from .spec import DEFAULT_TZ, Recurrence
 
-ROLES = ("first_secretary", "resident_cadre", "team_leader", "supervisor", "villager", "administrator")
+ROLES: tuple[str, ...] = tuple(r.value for r in Role)
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,8 @@ class SeriesTemplate:
     spec: Recurrence
     leads: tuple[Lead, ...]
     audience: tuple[str, ...]
+    kind: str = "event"  # event | report_reminder | quota_warning | digest | weekly_digest | rotation
+    active: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +63,8 @@ class SeriesTemplate:
             "spec": self.spec.to_dict(),
             "leads": [lead.to_dict() for lead in self.leads],
             "audience": list(self.audience),
+            "kind": self.kind,
+            "active": self.active,
         }
 
     @classmethod
@@ -58,6 +75,8 @@ class SeriesTemplate:
             spec=Recurrence.from_dict(d["spec"]),
             leads=tuple(Lead.from_dict(x) for x in d["leads"]),
             audience=tuple(d["audience"]),
+            kind=d.get("kind", "event"),
+            active=d.get("active", True),
         )
 
 
@@ -65,9 +84,10 @@ DAY_BEFORE_18 = Lead(days=1, at="18:00")
 ONE_HOUR = Lead(minutes=60)
 
 
-def default_series(tz: str = DEFAULT_TZ) -> list[SeriesTemplate]:
+def default_series(tz: str = DEFAULT_TZ, digest_time: str = "08:00") -> list[SeriesTemplate]:
     """The series every team starts with, in ``tz`` (default Asia/Shanghai)."""
-    team = ("first_secretary", "resident_cadre")
+    leaders = (Role.TEAM_LEADER.value, Role.FIRST_SECRETARY.value)
+    team = (Role.FIRST_SECRETARY.value, Role.CADRE.value)
     return [
         SeriesTemplate(
             "poverty_monitoring_meeting", "每月防返贫监测会议",
@@ -82,21 +102,41 @@ def default_series(tz: str = DEFAULT_TZ) -> list[SeriesTemplate]:
         SeriesTemplate(
             "township_work_meeting", "乡镇工作例会",
             Recurrence("monthly", time="09:00", nth=1, weekday=0, tz=tz, shift_holidays=True),
-            (DAY_BEFORE_18, ONE_HOUR), (*team, "team_leader"),
+            (DAY_BEFORE_18, ONE_HOUR), (*team, Role.TEAM_LEADER.value),
         ),
         SeriesTemplate(
             "villager_representative_meeting", "村民代表会议",
             Recurrence("quarterly", time="09:00", month=1, day=15, tz=tz, shift_holidays=True),
-            (Lead(days=3, at="09:00"), DAY_BEFORE_18), team,
+            (Lead(days=3, at="09:00"), DAY_BEFORE_18), (*team, Role.VILLAGER.value), active=False,
         ),
         SeriesTemplate(
             "villager_meeting", "村民会议",
             Recurrence("yearly", time="09:00", month=1, day=15, tz=tz, shift_holidays=True),
-            (Lead(days=10, at="09:00"), DAY_BEFORE_18), (*team, "villager"),
+            (Lead(days=10, at="09:00"), DAY_BEFORE_18), (*team, Role.VILLAGER.value), active=False,
         ),
         SeriesTemplate(
             "daily_log_reminder", "工作日志提醒",
             Recurrence("daily", time="20:00", tz=tz, workdays_only=True),
-            (Lead(),), ("resident_cadre", "first_secretary"),
+            (Lead(),), (Role.CADRE.value, Role.FIRST_SECRETARY.value), kind="report_reminder",
+        ),
+        SeriesTemplate(
+            "quota_warning", "在村天数提醒",
+            Recurrence("monthly", time="09:00", day=20, tz=tz),
+            (Lead(),), tuple(sorted(r.value for r in TEAM_ROLES)), kind="quota_warning",
+        ),
+        SeriesTemplate(
+            "leader_digest", "组长每日简报",
+            Recurrence("daily", time=digest_time, tz=tz),
+            (Lead(),), leaders, kind="digest",
+        ),
+        SeriesTemplate(
+            "leader_weekly_digest", "组长每周简报",
+            Recurrence("weekly", time=digest_time, weekdays=(0,), tz=tz),
+            (Lead(),), leaders, kind="weekly_digest",
+        ),
+        SeriesTemplate(
+            "rotation", "任期轮换提醒",
+            Recurrence("daily", time="09:00", tz=tz),
+            (Lead(),), tuple(sorted(r.value for r in TEAM_ROLES)), kind="rotation",
         ),
     ]

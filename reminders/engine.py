@@ -24,13 +24,52 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
+from services import workdays as _calendar
+
 from .spec import WEEKDAY_NAMES, Recurrence
-from .workdays import (
-    first_day_of_non_working_run,
-    is_working_day,
-    last_working_day_on_or_before,
-    next_working_day,
-)
+
+# Longest plausible run of consecutive non-working days; a guard against endless loops.
+MAX_NON_WORKING_RUN = 40
+
+
+# ---------------------------------------------------------------------- calendar
+# The official calendar (and its Monday–Friday fallback for unknown years) lives in
+# services.workdays; here we only add a cache, because the per-minute tick asks the
+# same few dates thousands of times, and the two walks the shifting rules need.
+@lru_cache(maxsize=16384)
+def is_working_day(day: date) -> bool:
+    return _calendar.is_working_day(day)
+
+
+def has_official_data(day: date) -> bool:
+    """True if the official holiday schedule for ``day``'s year is known."""
+    return _calendar.is_authoritative(day)
+
+
+def next_working_day(day: date) -> date:
+    """``day`` itself if it is a working day, otherwise the first working day after it."""
+    return day if is_working_day(day) else _calendar.next_working_day(day)
+
+
+def last_working_day_on_or_before(day: date) -> date:
+    for _ in range(MAX_NON_WORKING_RUN):
+        if is_working_day(day):
+            return day
+        day -= timedelta(days=1)
+    return day  # pragma: no cover - no real calendar has 40 days off
+
+
+def first_day_of_non_working_run(day: date) -> date:
+    """Earliest ``k <= day`` such that every date in ``k .. day-1`` is non-working:
+    how far back an occurrence could lie and still be shifted past ``day``."""
+    k = day
+    for _ in range(MAX_NON_WORKING_RUN):
+        prev = k - timedelta(days=1)
+        if is_working_day(prev):
+            break
+        k = prev
+    return k
+
 
 _ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last"}
 # Safety limit on iterations per query (a 10-year daily range is ~3,700).

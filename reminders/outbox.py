@@ -38,10 +38,13 @@ def _identity_of(session: Session, member_id: int | None, villager_id: int | Non
 def enqueue(session: Session, *, key: str, reply: Reply, now: datetime,
             member_id: int | None = None, villager_id: int | None = None,
             platform: str | None = None, chat_id: str | None = None,
-            not_before: datetime | None = None) -> bool:
+            not_before: datetime | None = None, missed: bool = False) -> bool:
     """Queue a message for a person (resolved to their latest identity) or a chat.
 
     Returns False when the key was already queued: the caller need not care.
+    `missed=True` records a reminder that fell due too long ago (bot was down past the
+    grace period): the row keeps its key, so it is never sent later, and shows what
+    was lost.
     """
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
         return False
@@ -52,6 +55,8 @@ def enqueue(session: Session, *, key: str, reply: Reply, now: datetime,
             status = "undeliverable"
         else:
             platform, chat_id = ident.platform, ident.chat_id
+    if missed and status == "pending":
+        status = "missed"
     row = OutboxMessage(
         key=key, platform=platform, chat_id=chat_id, member_id=member_id,
         villager_id=villager_id, payload=reply.to_payload(), status=status,

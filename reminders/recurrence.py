@@ -14,11 +14,17 @@ Wall-clock rules are evaluated in the spec's IANA zone (default Asia/Shanghai).
 
 from .describe import describe
 from .due import DEFAULT_GRACE, DEFAULT_TOLERANCE, Due, due_reminders
-from .engine import iter_occurrences, next_occurrence, occurrences
+from .engine import (
+    has_official_data,
+    is_working_day,
+    iter_occurrences,
+    next_occurrence,
+    next_working_day,
+    occurrences,
+)
 from .leads import AT_THE_TIME, Lead, parse_lead, reminder_times
 from .parse import SpecParseError, parse_spec
 from .spec import DEFAULT_TZ, Recurrence, SpecError
-from .workdays import has_official_data, is_working_day, next_working_day
 
 __all__ = [
     "AT_THE_TIME",

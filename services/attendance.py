@@ -131,6 +131,20 @@ CHECKIN_OFF = ("本地区没有启用到村打卡，您不需要打卡。在村�
 
 
 # -- monthly summary --------------------------------------------------------------------
+def expected_by(required: int, start: date, end: date, today: date) -> int:
+    """Days in the village a member should have by `today` at an even pace.
+
+    Shared with the leaders' digest, which computes it for a whole prefecture at once.
+    """
+    if today < start:
+        elapsed = 0
+    elif today > end:
+        elapsed = end.day
+    else:
+        elapsed = today.day - 1  # today is not over: a cadre may still arrive
+    return math.floor(required * elapsed / end.day)
+
+
 def month_summary(session: Session, member_id: int, year: int, month: int, today: date,
                   settings: Settings | None = None) -> MonthSummary:
     s = settings or get_settings()
@@ -152,14 +166,7 @@ def month_summary(session: Session, member_id: int, year: int, month: int, today
     leave_total = sum(leave.values(), Decimal(0))
     quota = quota_for(member.role, s)
     required = max(0, math.ceil(Decimal(quota) - leave_total))
-    days_in_month = end.day
-    if today < start:
-        elapsed = 0
-    elif today > end:
-        elapsed = days_in_month
-    else:
-        elapsed = today.day - 1  # today is not over: a cadre may still arrive
-    expected = math.floor(required * elapsed / days_in_month)
+    expected = expected_by(required, start, end, today)
     return MonthSummary(
         days_in_village=len(village), quota=quota, leave_days=leave_total,
         reported_days=len(reported), required_days=required,

@@ -92,6 +92,16 @@ class Settings(BaseSettings):
     # a question is short; matching a pasted page would be slow and meaningless.
     kb_match_chars: int = 300
 
+    # -- reminders --
+    # Morning digest for leaders (team time, HH:MM); the weekly one goes out on Monday.
+    digest_time: str = "08:00"
+    # Days before a member's term ends when the member, the leader and the admin are told.
+    rotation_days: str = "60,30,15"
+    # The handover window (交接期): the checklist opens this many days before the term ends.
+    handover_days: int = 15
+    # Create the default series for teams that have none (at start and on every tick).
+    reminders_seed_defaults: bool = True
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

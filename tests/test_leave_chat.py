@@ -121,13 +121,13 @@ def test_cancel_from_myleave_tells_the_approver(chat: ChatHarness) -> None:
 
 def test_undecided_request_is_sent_again_after_24_hours_once(chat: ChatHarness) -> None:
     ask(chat, "cadre1", "事假", "下周一")
-    assert "提醒" not in chat.clock_to("2026-11-24 08:59")
+    assert "【提醒：已等待" not in chat.clock_to("2026-11-24 08:59")
     out = chat.clock_to("2026-11-24 09:01")
     assert "-> leader: 【提醒：已等待24小时的请假审批】张驻村申请事假" in out
-    assert "提醒" not in chat.clock_to("2026-11-24 12:00")  # idempotent within the period
+    assert "【提醒：已等待" not in chat.clock_to("2026-11-24 12:00")  # idempotent within the period
     assert "已等待48小时" in chat.clock_to("2026-11-25 09:30")
     chat.press("leader", "批准")
-    assert "提醒" not in chat.clock_to("2026-11-26 10:00")
+    assert "【提醒：已等待" not in chat.clock_to("2026-11-26 10:00")
 
 
 def test_leave_ended_without_return_is_flagged_next_morning(chat: ChatHarness) -> None:

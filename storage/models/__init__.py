@@ -19,6 +19,7 @@ from .core import (
 )
 from .knowledge import KbImport, KbQuestion, KbVersion
 from .leave import LeaveEvent, LeaveRequest
+from .reminders import EventSeries, Handover
 from .reports import CheckIn, DailyReport, MonthlyRecord, PendingReportText, ReportRevision
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "ComplaintEvent",
     "County",
     "DialogState",
+    "EventSeries",
+    "Handover",
     "Identity",
     "InviteCode",
     "KbImport",

@@ -1,0 +1,224 @@
+"""Leaders' morning digest (and the Monday weekly one), computed set-based.
+
+`compute` answers for any number of teams with a handful of queries (members, reports,
+days in the village, event series), never one query per team or member, so a whole
+prefecture's digests cost about as much as one team's. Leave and complaints come from
+their features' contracts. `render` makes one short message in sections; a person
+with nothing to act on gets no digest (upcoming events alone are not a reason to write).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from conversations.messages import Button, Reply
+from reminders.engine import is_working_day, occurrences
+from reminders.series import spec_of, when_label
+from services.attendance import expected_by, month_bounds, quota_for
+from services.complaints import digest_counts
+from services.config import Settings
+from services.leave import leave_dates, unreturned
+from services.leave import pending_approvals as leave_pending
+from services.roles import TEAM_ROLES
+from storage.models import CheckIn, DailyReport, EventSeries, Member, Team
+
+REPORTING = ("cadre", "first_secretary")  # as services.reports.REPORTING_ROLES
+TERM_WARN_DAYS = 60
+
+
+@dataclass
+class TeamDigest:
+    team_id: int
+    team_name: str
+    village_id: int
+    day: date
+    weekly: bool
+    missing: list[tuple[str, int]] = field(default_factory=list)  # name, working days missed
+    behind: list[tuple[str, int, int]] = field(default_factory=list)  # name, in village, expected
+    unreturned: list[str] = field(default_factory=list)
+    events: list[tuple[datetime, str, str]] = field(default_factory=list)  # when, title, tz
+    terms: list[tuple[str, date, int]] = field(default_factory=list)  # name, end, days left
+    complaints: dict[str, Any] | None = None
+
+    @property
+    def actionable(self) -> bool:
+        c = self.complaints or {}
+        return bool(self.missing or self.behind or self.unreturned or self.terms
+                    or c.get("open") or c.get("overdue"))
+
+
+def compute(s: Session, teams: Iterable[tuple[Team, date]], now: datetime, settings: Settings,
+            *, weekly: bool = False) -> dict[int, TeamDigest]:
+    """Digests for (team, team-local today) pairs. Five queries for any number of teams."""
+    pairs = list(teams)
+    if not pairs:
+        return {}
+    today_of = {t.id: d for t, d in pairs}
+    ids = list(today_of)
+    out = {t.id: TeamDigest(t.id, t.name, t.village_id, d, weekly) for t, d in pairs}
+    span = 7 if weekly else 1
+    lo = min(today_of.values()) - timedelta(days=span)
+    hi = max(today_of.values())
+    month_lo = min(month_bounds(d.year, d.month)[0] for d in today_of.values())
+
+    members = list(s.scalars(select(Member).where(
+        Member.team_id.in_(ids), Member.active.is_(True),
+        Member.role.in_([r.value for r in TEAM_ROLES])).order_by(Member.id)))
+    reported = set(map(tuple, s.execute(select(DailyReport.member_id, DailyReport.report_date).where(
+        DailyReport.team_id.in_(ids), DailyReport.submitted.is_(True),
+        DailyReport.report_date.between(min(lo, month_lo), hi)))))
+    if settings.checkin_enabled:
+        village_days = set(map(tuple, s.execute(select(CheckIn.member_id, CheckIn.local_date).where(
+            CheckIn.team_id.in_(ids), CheckIn.inside.is_(True),
+            CheckIn.local_date.between(month_lo, hi)).distinct())))
+    else:
+        village_days = reported
+    in_village: dict[int, list[date]] = defaultdict(list)
+    for mid, day in village_days:
+        in_village[mid].append(day)
+
+    leave_dates_for = leave_dates
+    for m in members:
+        d = out[m.team_id]  # type: ignore[index]
+        today = d.day
+        created = m.created_at.date()
+        # -- reports not filed on past working days of the window
+        if m.role in REPORTING:
+            days = [today - timedelta(days=k) for k in range(1, span + 1)]
+            days = [x for x in days if is_working_day(x) and x >= created
+                    and (m.term_start is None or m.term_start <= x)
+                    and (m.term_end is None or x <= m.term_end)
+                    and (m.id, x) not in reported]
+            if days:
+                leave = leave_dates_for(s, m.id, min(days), max(days))
+                days = [x for x in days if x not in leave]
+            if days:
+                d.missing.append((m.name, len(days)))
+        # -- days in the village against the pace of the quota
+        start, end = month_bounds(today.year, today.month)
+        leave_m = leave_dates_for(s, m.id, start, end)
+        required = max(0, math.ceil(Decimal(quota_for(m.role, settings)) - sum(leave_m.values(), Decimal(0))))
+        expected = expected_by(required, start, end, today)
+        have = sum(1 for x in in_village.get(m.id, ()) if start <= x <= today)
+        if have < expected:
+            d.behind.append((m.name, have, expected))
+        # -- terms ending soon
+        if m.term_end is not None and 0 <= (m.term_end - today).days <= TERM_WARN_DAYS:
+            d.terms.append((m.name, m.term_end, (m.term_end - today).days))
+
+    horizon = now + timedelta(days=7)
+    for row in s.scalars(select(EventSeries).where(
+            EventSeries.team_id.in_(ids), EventSeries.kind == "event", EventSeries.active.is_(True))):
+        spec = spec_of(row)
+        for t in occurrences(spec, now, horizon):
+            out[row.team_id].events.append((t, row.title, spec.tz))
+    for d in out.values():
+        d.events.sort()
+        d.unreturned = [_name(s, lr.member_id) for lr in unreturned(s, d.team_id, d.day)]
+        d.complaints = digest_counts(s, now=now, village_id=d.village_id)
+    return out
+
+
+def _name(s: Session, member_id: int) -> str:
+    m = s.get(Member, member_id)
+    return m.name if m else str(member_id)
+
+
+def pending_approvals(s: Session, approver_id: int) -> int:
+    return len(leave_pending(s, approver_id))
+
+
+# -- rendering -----------------------------------------------------------------------------
+def _md(d: date) -> str:
+    return f"{d.month}月{d.day}日"
+
+
+def render(d: TeamDigest, *, pending: int = 0, commands: frozenset[str] = frozenset()) -> Reply | None:
+    """One short message in sections; None when there is nothing to act on."""
+    if not d.actionable and not pending:
+        return None
+    head = f"{'📅 每周简报' if d.weekly else '☀️ 早上好'} · {d.team_name} · {_md(d.day)}"
+    lines = [head]
+    if d.missing:
+        label = "上周未报日志" if d.weekly else "昨天未报日志"
+        names = "、".join(f"{n}（{k}天）" if d.weekly else n for n, k in d.missing)
+        lines.append(f"【{label}】{names}")
+    if d.behind:
+        lines.append("【在村天数落后】" + "、".join(f"{n} {h}/{e}天" for n, h, e in d.behind))
+    if pending:
+        lines.append(f"【待审批请假】{pending} 条")
+    if d.unreturned:
+        lines.append("【请假未销假】" + "、".join(d.unreturned))
+    if d.terms:
+        lines.append("【任期将满】" + "、".join(f"{n} {end:%Y-%m-%d}（还有{k}天）" for n, end, k in d.terms))
+    c = d.complaints or {}
+    if c.get("open") or c.get("overdue"):
+        lines.append(f"【群众诉求】未办结 {c.get('open', 0)} 件，超期 {c.get('overdue', 0)} 件")
+    if d.events:
+        lines.append("【未来7天】" + "；".join(f"{when_label(t, tz)} {title}" for t, title, tz in d.events[:5]))
+    buttons: list[Button] = []
+    if d.missing:
+        buttons.append(Button("查看日志", "rm:run:reports"))
+    if pending:
+        for name in ("approvals", "leaves"):
+            if name in commands:
+                buttons.append(Button("待审批请假", f"rm:run:{name}"))
+                break
+    if d.terms:
+        buttons.append(Button("交接表", "rm:run:handover"))
+    buttons.append(Button("提醒安排", "rm:run:events"))
+    return Reply("\n".join(lines), buttons=[buttons])
+
+
+@dataclass
+class CountyDigest:
+    county_id: int
+    day: date
+    teams: int = 0
+    missing_people: int = 0
+    behind_people: int = 0
+    terms: list[tuple[str, str, date]] = field(default_factory=list)  # team, name, end
+    complaints: dict[str, Any] | None = None
+
+
+def county_rollup(digests: Iterable[TeamDigest], county_of: dict[int, int], now: datetime,
+                  s: Session) -> dict[int, CountyDigest]:
+    out: dict[int, CountyDigest] = {}
+    for d in digests:
+        cid = county_of.get(d.team_id)
+        if cid is None:
+            continue
+        c = out.setdefault(cid, CountyDigest(cid, d.day))
+        c.teams += 1
+        c.missing_people += len(d.missing)
+        c.behind_people += len(d.behind)
+        c.terms += [(d.team_name, n, end) for n, end, _ in d.terms]
+    for c in out.values():
+        c.complaints = digest_counts(s, now=now, county_id=c.county_id)
+    return out
+
+
+def render_county(c: CountyDigest, weekly: bool) -> Reply | None:
+    comp = c.complaints or {}
+    if not (c.missing_people or c.behind_people or c.terms or comp.get("open") or comp.get("overdue")):
+        return None
+    lines = [f"{'📅 每周简报' if weekly else '☀️ 全县简报'} · {_md(c.day)}（{c.teams} 个工作队）"]
+    if c.missing_people:
+        lines.append(f"【未报日志】{c.missing_people} 人")
+    if c.behind_people:
+        lines.append(f"【在村天数落后】{c.behind_people} 人")
+    if c.terms:
+        lines.append(f"【60天内任期届满】{len(c.terms)} 人：" + "、".join(
+            f"{n}（{t}，{end:%m-%d}）" for t, n, end in c.terms[:5]) + ("…" if len(c.terms) > 5 else ""))
+    if comp.get("open") or comp.get("overdue"):
+        lines.append(f"【群众诉求】未办结 {comp.get('open', 0)} 件，超期 {comp.get('overdue', 0)} 件")
+    return Reply("\n".join(lines), buttons=[[Button("交接表", "rm:run:handover")]] if c.terms else [])

@@ -1,0 +1,226 @@
+"""The team's calendar as data: default series, add / list / pause / remove, audiences.
+
+Pure service code (a Session and plain values), shared by the chat commands, the
+`bot.py admin event ...` CLI and the tick. Permissions are checked here too: leaders
+and first secretaries manage their own team, admins and supervisors their county.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reminders.defaults import default_series
+from reminders.describe import describe
+from reminders.engine import next_occurrence
+from reminders.leads import Lead, parse_lead
+from reminders.parse import parse_spec
+from reminders.spec import Recurrence, SpecError
+from services.actors import Actor
+from services.clock import local
+from services.errors import NotFound, PermissionDenied, UserError
+from services.roles import TEAM_ROLES, Role
+from storage.models import EventSeries, Identity, Member, Team, Township, Village, Villager
+
+MANAGER_ROLES = frozenset({Role.TEAM_LEADER, Role.FIRST_SECRETARY, Role.ADMIN, Role.SUPERVISOR})
+KIND_LABELS = {"event": "会议/活动", "report_reminder": "日志提醒", "quota_warning": "考勤提醒",
+               "digest": "每日简报", "weekly_digest": "每周简报", "rotation": "轮换提醒"}
+WEEKDAYS_CN = "一二三四五六日"
+
+
+# -- defaults ---------------------------------------------------------------------------
+def ensure_defaults(s: Session, team: Team, now: datetime, digest_time: str = "08:00",
+                    *, since: datetime | None = None) -> int:
+    """Create the missing default series of a team; idempotent (unique team+key).
+
+    `since` is where the new series' watermark starts: nothing before it is sent.
+    Returns how many series were created.
+    """
+    have = set(s.scalars(select(EventSeries.key).where(EventSeries.team_id == team.id)))
+    made = 0
+    for t in default_series(team.timezone, digest_time):
+        if t.key in have:
+            continue
+        s.add(EventSeries(team_id=team.id, key=t.key, kind=t.kind, title=t.title,
+                          spec=t.spec.to_dict(), leads=[lead.to_dict() for lead in t.leads],
+                          audience={"roles": list(t.audience)}, active=t.active,
+                          created_at=since or now, created_by="system"))
+        made += 1
+    if made:
+        s.flush()
+    return made
+
+
+def seed_missing_teams(s: Session, now: datetime, grace: timedelta, digest_time: str) -> int:
+    """Teams without any series get the defaults (at start and on each tick).
+
+    The watermark starts at the team's creation or `grace` ago, whichever is later: a
+    team created during downtime still gets what fell due within the grace period,
+    an old team added to a fresh deployment does not get a year of "missed" rows.
+    """
+    seeded = select(EventSeries.team_id).where(EventSeries.key.is_not(None)).distinct()
+    teams = s.scalars(select(Team).where(Team.active.is_(True), Team.id.not_in(seeded))).all()
+    for team in teams:
+        ensure_defaults(s, team, now, digest_time, since=max(team.created_at, now - grace))
+    return len(teams)
+
+
+# -- reading a row ----------------------------------------------------------------------
+def spec_of(row: EventSeries) -> Recurrence:
+    return Recurrence.from_dict(row.spec)
+
+
+def leads_of(row: EventSeries) -> tuple[Lead, ...]:
+    return tuple(Lead.from_dict(x) for x in row.leads) or (Lead(),)
+
+
+def audience_label(aud: dict[str, Any]) -> str:
+    from services.roles import ROLE_LABELS
+
+    roles = [ROLE_LABELS[Role(r)] for r in aud.get("roles", []) if r in Role._value2member_map_]
+    if aud.get("members"):
+        roles.append(f"{len(aud['members'])}位指定成员")
+    return "、".join(roles) or "（无人）"
+
+
+def when_label(dt: datetime, tz: str) -> str:
+    t = local(dt, tz)
+    return f"{t.month}月{t.day}日（周{WEEKDAYS_CN[t.weekday()]}）{t:%H:%M}"
+
+
+def next_label(row: EventSeries, now: datetime) -> str:
+    nxt = next_occurrence(spec_of(row), now, timedelta(days=800))
+    return when_label(nxt, spec_of(row).tz) if nxt else "没有了"
+
+
+# -- audience ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Recipient:
+    member_id: int | None = None
+    villager_id: int | None = None
+
+    @property
+    def tag(self) -> str:
+        return f"m{self.member_id}" if self.member_id else f"v{self.villager_id}"
+
+
+def team_county_id(s: Session, team_id: int) -> int | None:
+    return s.scalar(select(Township.county_id).join(Village, Village.township_id == Township.id)
+                    .join(Team, Team.village_id == Village.id).where(Team.id == team_id))
+
+
+def recipients(s: Session, row: EventSeries) -> list[Recipient]:
+    """Members by role (team roles: this team; admin/supervisor: the team's county),
+    listed members, and the village's registered villagers for a council notice."""
+    aud = row.audience or {}
+    roles = set(aud.get("roles", []))
+    ids: set[int] = set(aud.get("members", []))
+    team_roles = [r for r in roles if r in {x.value for x in TEAM_ROLES}]
+    if team_roles:
+        ids |= set(s.scalars(select(Member.id).where(
+            Member.team_id == row.team_id, Member.active.is_(True), Member.role.in_(team_roles))))
+    county_roles = [r for r in roles if r in (Role.ADMIN.value, Role.SUPERVISOR.value)]
+    if county_roles:
+        ids |= set(s.scalars(select(Member.id).where(
+            Member.county_id == team_county_id(s, row.team_id), Member.active.is_(True),
+            Member.role.in_(county_roles))))
+    out = [Recipient(member_id=i) for i in sorted(ids)]
+    if Role.VILLAGER.value in roles:
+        team = s.get(Team, row.team_id)
+        assert team is not None
+        # Only villagers who registered with the bot can be reached.
+        vids = s.scalars(select(Villager.id).join(Identity, Identity.villager_id == Villager.id)
+                         .where(Villager.village_id == team.village_id).distinct()
+                         .order_by(Villager.id))
+        out += [Recipient(villager_id=v) for v in vids]
+    return out
+
+
+# -- managing ---------------------------------------------------------------------------
+def require_manager(s: Session, actor: Actor | None, team_id: int) -> None:
+    """Leaders/first secretaries of the team, admins/supervisors of its county."""
+    if actor is None or actor.role not in MANAGER_ROLES:
+        raise PermissionDenied("只有组长、第一书记和管理员可以管理提醒。发送 /events 查看安排。")
+    if actor.role in TEAM_ROLES:
+        if actor.team_id != team_id:
+            raise PermissionDenied("这是别的工作队的提醒，您不能修改。")
+    elif actor.county_id is not None and team_county_id(s, team_id) != actor.county_id:
+        raise PermissionDenied("这个工作队不在您管理的县，不能修改。")
+
+
+def team_series(s: Session, team_id: int) -> list[EventSeries]:
+    return list(s.scalars(select(EventSeries).where(EventSeries.team_id == team_id)
+                          .order_by(EventSeries.id)))
+
+
+def get_series(s: Session, series_id: int) -> EventSeries:
+    row = s.get(EventSeries, series_id)
+    if row is None:
+        raise NotFound(f"没有编号为 {series_id} 的提醒。发送 /events 查看全部。")
+    return row
+
+
+AUDIENCES: dict[str, tuple[str, ...]] = {
+    "team": tuple(sorted(r.value for r in TEAM_ROLES)),
+    "villagers": (*sorted(r.value for r in TEAM_ROLES), Role.VILLAGER.value),
+    "leaders": (Role.TEAM_LEADER.value, Role.FIRST_SECRETARY.value),
+}
+AUDIENCE_WORDS = {"全队": "team", "工作队": "team", "村民": "villagers", "全村": "villagers",
+                  "组长": "leaders", "领导": "leaders", "team": "team", "villagers": "villagers",
+                  "leaders": "leaders"}
+DEFAULT_LEADS = "前一天 18:00,提前1小时"
+
+
+def parse_leads(text: str) -> tuple[Lead, ...]:
+    parts = [p for p in text.replace("，", ",").replace("、", ",").split(",") if p.strip()]
+    try:
+        return tuple(parse_lead(p) for p in parts) or (Lead(),)
+    except SpecError as exc:
+        raise UserError(str(exc)) from None
+
+
+def parse_when(text: str, tz: str) -> Recurrence:
+    """A schedule ("每周五 15:00") or a one-off date ("2026-11-26 15:00")."""
+    t = text.strip()
+    if t[:4].isdigit() and "-" in t[:8] and not t.lower().startswith("once"):
+        t = "once " + t
+    try:
+        return parse_spec(t, tz)
+    except SpecError as exc:
+        raise UserError(f"看不懂时间「{text}」。例如：每周五 15:00、每月5日 9:00、"
+                        f"每月第一个周一 9:00、2026-12-05 10:00。\n（{exc}）") from None
+
+
+def add_series(s: Session, *, team: Team, title: str, spec: Recurrence, leads: tuple[Lead, ...],
+               audience: str | tuple[str, ...], now: datetime, by: str,
+               note: str | None = None) -> EventSeries:
+    title = title.strip()
+    if not title or len(title) > 60:
+        raise UserError("请给提醒起一个 60 字以内的名称，例如：村民代表会议。")
+    roles = AUDIENCES[audience] if isinstance(audience, str) else audience
+    if next_occurrence(spec, now, timedelta(days=800)) is None:
+        raise UserError("这个时间已经过去了（或以后不会再有）。请换一个以后的时间。")
+    row = EventSeries(team_id=team.id, kind="event", title=title, note=note, spec=spec.to_dict(),
+                      leads=[lead.to_dict() for lead in leads], audience={"roles": list(roles)},
+                      created_at=now, created_by=by, last_ticked_at=now)
+    s.add(row)
+    s.flush()
+    return row
+
+
+def set_active(row: EventSeries, active: bool, now: datetime) -> None:
+    """Pausing keeps the watermark moving, so resuming never replays the pause."""
+    row.active = active
+
+
+def summary(row: EventSeries, now: datetime) -> str:
+    spec = spec_of(row)
+    state = "" if row.active else "（已暂停）"
+    leads = "、".join(lead.describe() for lead in leads_of(row))
+    nxt = f"，下次 {next_label(row, now)}" if row.active else ""
+    return (f"{row.id}. {row.title}{state}：{describe(spec)}；提醒 {leads}；"
+            f"对象 {audience_label(row.audience)}{nxt}")
