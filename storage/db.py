@@ -34,12 +34,23 @@ def make_engine(url: str, *, busy_timeout_s: float = 10.0) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            # pysqlite starts transactions lazily and not before a SAVEPOINT, so a savepoint
+            # taken first would commit on release and survive a later rollback. Take the
+            # transaction control away from the driver and emit BEGIN ourselves below.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
             if parsed.database and parsed.database != ":memory:":
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
+            # IMMEDIATE: take the write lock up front. A deferred transaction that read
+            # first cannot upgrade once another writer committed (SQLite answers "busy"
+            # at once, without waiting), so concurrent writers would fail instead of queue.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

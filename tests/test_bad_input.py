@@ -90,3 +90,23 @@ def test_malformed_console_lines(chat: ChatHarness) -> None:
     assert "无法识别" in chat.line("no colon here")
     assert "控制台命令只有" in chat.line("!bogus")
     assert "时间格式" in chat.line("!clock tomorrow")
+
+
+def test_a_failed_step_leaves_no_trace_so_the_redelivered_update_is_handled(chat: ChatHarness) -> None:
+    from conversations.registry import Command
+    from services.roles import EVERYONE
+
+    def boom(ctx, args):  # type: ignore[no-untyped-def]
+        ctx.audit("about to fail")  # written inside the step: must be rolled back too
+        raise RuntimeError("disk on fire")
+
+    chat.core.registry.command(Command("boom", "test", EVERYONE, run=boom, allow_unregistered=True))
+    msg = Incoming(platform="telegram", user_id="9", chat_id="9", text="/boom", update_id=4242)
+    assert "没有保存" in chat.core.router.handle(msg).replies[0].text
+    with chat.core.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+        assert s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.action == "about to fail")) == 0
+    retry = chat.core.router.handle(Incoming(platform="telegram", user_id="9", chat_id="9",
+                                             text="/help", update_id=4242))
+    assert not retry.duplicate and "还没有注册" in retry.replies[0].text
