@@ -34,7 +34,7 @@ class BotCore:
         return cls(db, registry, Router(db, registry, clock, settings), clock, settings)
 
     def tick(self, now: datetime | None = None) -> list[str]:
-        return run_ticks(self.db, self.registry, now or self.clock.now())
+        return run_ticks(self.db, self.registry, now or self.clock.now(), self.settings)
 
     @property
     def grace(self) -> timedelta:

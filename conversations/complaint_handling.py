@@ -189,11 +189,8 @@ class NoteDialog(Dialog):
 NOTE_DIALOG = NoteDialog()
 
 
-def escalation_tick(session: Session, now: datetime) -> None:
+def escalation_tick(session: Session, now: datetime, st: Settings) -> None:
     """Overdue tickets go to the county's administrators, once per ticket and deadline."""
-    from services.config import get_settings
-
-    st = get_settings()
     for c, kind in svc.overdue(session, now, st.complaint_accept_hours, st.complaint_close_days):
         if kind == "accept":
             why = f"提交超过{st.complaint_accept_hours}小时仍未受理"

@@ -21,6 +21,7 @@ from conversations.context import Ctx
 from conversations.messages import Button, Incoming, Reply, buttons_row
 from conversations.registry import Command, Dialog, Registry, Replies, Turn
 from services import knowledge as svc
+from services.config import Settings
 from services.errors import PermissionDenied
 from services.roles import EVERYONE, Role
 from storage.models import KbQuestion
@@ -133,7 +134,7 @@ def reload_command(ctx: Ctx, args: str) -> Replies:
     return [Reply(f"知识库已重新加载，共 {n} 条。其他运行中的机器人进程会在下一次有人提问时自动更新。")]
 
 
-def refresh_tick(session: Session, now: datetime) -> None:
+def refresh_tick(session: Session, now: datetime, settings: Settings) -> None:
     """Warm the index at bot start (background thread) and follow imports afterwards."""
     svc.warm_up(session)
 

@@ -20,7 +20,7 @@ from reminders import outbox
 from services import leave as rules
 from services.attendance import month_summary
 from services.clock import local
-from services.config import get_settings
+from services.config import Settings
 from services.errors import UserError
 from storage.models import DialogState, LeaveRequest, Member, Team
 
@@ -206,9 +206,8 @@ class RejectDialog(Dialog):
 
 
 # -- ticks ----------------------------------------------------------------------------
-def remind_tick(session: Session, now: datetime) -> None:
+def remind_tick(session: Session, now: datetime, settings: Settings) -> None:
     """Re-send a request nobody decided within LEAVE_REMIND_HOURS, once per period."""
-    settings = get_settings()
     policy = rules.LeavePolicy.from_settings(settings)
     for lv, rounds in rules.overdue_for_reminder(session, now, settings.leave_remind_hours):
         tz = lv.member.team.timezone if lv.member.team else settings.timezone
@@ -220,9 +219,8 @@ def remind_tick(session: Session, now: datetime) -> None:
                        now=now, member_id=lv.approver_id)
 
 
-def unreturned_tick(session: Session, now: datetime) -> None:
+def unreturned_tick(session: Session, now: datetime, settings: Settings) -> None:
     """The morning after a leave ended without 销假: tell the member and the leader once."""
-    settings = get_settings()
     for team in session.scalars(select(Team).where(Team.active.is_(True))):
         local_now = local(now, team.timezone)
         if local_now.hour < settings.leave_unreturned_hour:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from conversations.context import Ctx
 from conversations.messages import Incoming, Reply
+from services.config import Settings
 from services.roles import Role
 
 Replies = list[Reply]
@@ -59,7 +60,7 @@ class Dialog:
 CommandFn = Callable[[Ctx, str], Replies]
 CallbackFn = Callable[[Ctx, str], Replies]
 TextFn = Callable[[Ctx, str], Replies | None]
-TickFn = Callable[[Session, datetime], None]
+TickFn = Callable[[Session, datetime, Settings], None]
 
 
 @dataclass
@@ -107,7 +108,11 @@ class Registry:
         self.text_handlers.sort(key=lambda p: p[0])
 
     def tick(self, name: str, fn: TickFn) -> None:
-        """A periodic job: look at the database at `now` and queue what is due."""
+        """A periodic job: look at the database at `now` and queue what is due.
+
+        It gets the bot's own settings, never the process environment, so a test or a
+        second deployment in one process sees its own configuration.
+        """
         self.ticks.append((name, fn))
 
     def menu_for(self, role: Role | None) -> list[Command]:

@@ -22,7 +22,7 @@ from reminders import series as sv
 from reminders.describe import describe
 from reminders.spec import Recurrence
 from services import admin, handover
-from services.config import get_settings
+from services.config import Settings
 from services.errors import PermissionDenied, UserError
 from services.roles import MEMBER_ROLES, Role
 from storage.models import Handover, Member, Team
@@ -247,8 +247,8 @@ def closeterm_cmd(ctx: Ctx, args: str) -> Replies:
 
 # -- tick ------------------------------------------------------------------------------------
 def _make_tick(reg: Registry):  # type: ignore[no-untyped-def]
-    def tick(session: Session, now: datetime) -> None:
-        dispatch.run(session, now, get_settings(), frozenset(reg.commands))
+    def tick(session: Session, now: datetime, settings: Settings) -> None:
+        dispatch.run(session, now, settings, frozenset(reg.commands))
     return tick
 
 

@@ -124,7 +124,9 @@ def compute(s: Session, teams: Iterable[tuple[Team, date]], now: datetime, setti
     for d in out.values():
         d.events.sort()
         d.unreturned = [_name(s, lr.member_id) for lr in unreturned(s, d.team_id, d.day)]
-        d.complaints = digest_counts(s, now=now, village_id=d.village_id)
+        d.complaints = digest_counts(s, now=now, village_id=d.village_id,
+                                     accept_hours=settings.complaint_accept_hours,
+                                     close_days=settings.complaint_close_days)
     return out
 
 
@@ -191,7 +193,7 @@ class CountyDigest:
 
 
 def county_rollup(digests: Iterable[TeamDigest], county_of: dict[int, int], now: datetime,
-                  s: Session) -> dict[int, CountyDigest]:
+                  s: Session, settings: Settings) -> dict[int, CountyDigest]:
     out: dict[int, CountyDigest] = {}
     for d in digests:
         cid = county_of.get(d.team_id)
@@ -203,7 +205,9 @@ def county_rollup(digests: Iterable[TeamDigest], county_of: dict[int, int], now:
         c.behind_people += len(d.behind)
         c.terms += [(d.team_name, n, end) for n, end, _ in d.terms]
     for c in out.values():
-        c.complaints = digest_counts(s, now=now, county_id=c.county_id)
+        c.complaints = digest_counts(s, now=now, county_id=c.county_id,
+                                     accept_hours=settings.complaint_accept_hours,
+                                     close_days=settings.complaint_close_days)
     return out
 
 

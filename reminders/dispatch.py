@@ -177,7 +177,7 @@ def _digests(s: Session, due_rows: list[tuple[EventSeries, Due]], now: datetime,
                                    .join(Village, Team.village_id == Village.id)
                                    .join(Township, Village.township_id == Township.id)
                                    .where(Team.id.in_(list(pairs))))))
-        rollup = county_rollup(digests.values(), county_of, now, s)
+        rollup = county_rollup(digests.values(), county_of, now, s, st)
         if not rollup:
             continue
         any_due = batch[0][1]

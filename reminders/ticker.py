@@ -11,18 +11,19 @@ import logging
 from datetime import datetime
 
 from conversations.registry import Registry
+from services.config import Settings
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
-def run_ticks(db: Database, registry: Registry, now: datetime) -> list[str]:
+def run_ticks(db: Database, registry: Registry, now: datetime, settings: Settings) -> list[str]:
     """Returns the names of jobs that failed (others still ran)."""
     failed: list[str] = []
     for name, fn in registry.ticks:
         try:
             with db.session() as s:
-                fn(s, now)
+                fn(s, now, settings)
         except Exception:
             log.exception("tick %s failed at %s", name, now)
             failed.append(name)
