@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from urllib.parse import urlparse
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import (
@@ -197,15 +198,26 @@ class TelegramChannel:
                 self.core.db, PLATFORM, lambda chat, reply: send_reply(bot, chat, reply),
                 self.core.clock.now, self.core.grace)
 
+    def _webhook_args(self) -> dict[str, object]:
+        """Where Telegram posts updates: the public URL's path, served on WEBHOOK_LISTEN:PORT."""
+        url = (self.settings.webhook_url or "").rstrip("/")
+        return {"listen": self.settings.webhook_listen, "port": self.settings.webhook_port,
+                "url_path": urlparse(url).path.strip("/") or "telegram", "webhook_url": url,
+                "secret_token": self.settings.webhook_secret,
+                "allowed_updates": Update.ALL_TYPES}
+
     async def start(self, poll_timeout: float = 10) -> None:
-        """Start polling inside a running event loop (tests, embedding); `run` blocks instead."""
+        """Start inside a running event loop (tests, embedding); `run` blocks instead."""
         app = self.application
         await app.initialize()
         await self._post_init(app)
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout) or 1,
-                                        allowed_updates=Update.ALL_TYPES)
+        if self.settings.webhook_url:
+            await app.updater.start_webhook(**self._webhook_args())  # type: ignore[arg-type]
+        else:
+            await app.updater.start_polling(poll_interval=0.0, timeout=int(poll_timeout) or 1,
+                                            allowed_updates=Update.ALL_TYPES)
 
     async def stop(self) -> None:
         app = self.application
@@ -217,12 +229,7 @@ class TelegramChannel:
 
     def run(self) -> None:
         if self.settings.webhook_url:
-            url = self.settings.webhook_url.rstrip("/")
-            path = url.rsplit("/", 1)[-1] if url.count("/") > 2 else "telegram"
-            self.application.run_webhook(
-                listen=self.settings.webhook_listen, port=self.settings.webhook_port,
-                url_path=path, webhook_url=url, secret_token=self.settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES)
+            self.application.run_webhook(**self._webhook_args())  # type: ignore[arg-type]
         else:
             self.application.run_polling(allowed_updates=Update.ALL_TYPES)
 

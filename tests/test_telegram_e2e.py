@@ -103,3 +103,33 @@ async def test_rate_limited_send_is_retried_not_lost(fake_tg: FakeTelegram, tg: 
     assert _texts(fake_tg, 902) == ["限流测试"]
     with tg.core.db.session() as s:
         assert s.scalar(select(OutboxMessage.status).where(OutboxMessage.key == "r1")) == "sent"
+
+
+async def test_webhook_mode_receives_updates_with_the_secret(fake_tg: FakeTelegram, demo) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    from handlers.telegram import TelegramChannel
+    from services.config import Settings
+    from tests.conftest import TELEGRAM_TOKEN
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(database_url=demo.settings.database_url, bot_token=TELEGRAM_TOKEN,
+                        telegram_base_url=fake_tg.url, webhook_url=f"http://127.0.0.1:{port}/hook/tg",
+                        webhook_listen="127.0.0.1", webhook_port=port, webhook_secret="s3cret",
+                        _env_file=None)  # type: ignore[call-arg]
+    channel = TelegramChannel(demo, settings)
+    await channel.start()
+    try:
+        assert fake_tg.webhook["url"] == f"http://127.0.0.1:{port}/hook/tg"
+        status, _ = await fake_tg.post_update_to(None, fake_tg.make_text(4321, "/start"))
+        assert status == 200
+        await fake_tg.wait_for(lambda c: c.method == "sendMessage" and "欢迎" in str(
+            c.params.get("text")))
+        from tests.fake_telegram import post_update_to
+        forged, _ = await post_update_to(f"http://127.0.0.1:{port}/hook/tg",
+                                         fake_tg.make_text(4321, "/help"), secret_token="wrong")
+        assert forged == 403  # a request without Telegram's secret is not an update
+    finally:
+        await channel.stop()
