@@ -147,8 +147,8 @@ def _team_view(ctx: Ctx, month: date) -> Replies:
     note = "" if chart.cjk else "（服务器没有中文字体，图中姓名用拼音显示）"
     return [Reply("\n".join(lines)),
             Reply(f"{month.month}月在村天数图{note}",
-                  attachment=Attachment("photo", str(chart.path),
-                                        f"考勤-{month:%Y-%m}.png"))]
+                  attachments=[Attachment("photo", str(chart.path),
+                                          f"考勤-{month:%Y-%m}.png")])]
 
 
 # -- export and monthly record --------------------------------------------------------------
@@ -162,7 +162,7 @@ def export_command(ctx: Ctx, args: str) -> Replies:
     export.build_workbook(ctx.session, team_id, month, path)
     ctx.audit("export", subject=f"team:{team_id}", month=f"{month:%Y-%m}")
     return [Reply(f"{team.name} {month.year}年{month.month}月工作表（工作日志、考勤、打卡记录、"
-                  "驻村工作记实）。", attachment=Attachment("document", str(path), name))]
+                  "驻村工作记实）。", attachments=[Attachment("document", str(path), name)])]
 
 
 def monthly_command(ctx: Ctx, args: str) -> Replies:

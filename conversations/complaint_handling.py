@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations.context import Ctx
-from conversations.messages import Button, Incoming, Reply
+from conversations.messages import Button, Incoming, Reply, photos
 from conversations.registry import Dialog, Replies, Turn
 from reminders import outbox
 from services import complaints as svc
@@ -85,7 +85,10 @@ def county_admins(session: Session, county_id: int) -> list[Member]:
 
 
 def announce_new(ctx: Ctx, c: Complaint) -> None:
-    reply = Reply(card(ctx.session, c, ctx.settings.timezone), buttons=action_buttons(c, all_four=True))
+    # The photos are the villager's own uploads, re-sent by file id: nothing in them or in
+    # the card names an anonymous author (a forward would; a re-send does not).
+    reply = Reply(card(ctx.session, c, ctx.settings.timezone), buttons=action_buttons(c, all_four=True),
+                  attachments=photos(c.photos))
     to_supervision(ctx.session, ctx.settings, c, f"ts:{c.id}:new", reply, ctx.now)
 
 
@@ -239,5 +242,5 @@ def detail_for_staff(ctx: Ctx, c: Complaint) -> Replies:
     if c.rating:
         lines.append(f"反映人评价：{svc.RATINGS[c.rating]}")
     buttons = action_buttons(c) if ctx.actor and ctx.actor.role == Role.SUPERVISOR else []
-    return [Reply("\n".join(lines), buttons=buttons)]
+    return [Reply("\n".join(lines), buttons=buttons, attachments=photos(c.photos))]
 

@@ -61,40 +61,67 @@ class Incoming:
 
 @dataclass
 class Attachment:
-    """A file to send: a chart (photo) or an export (document), by path on disk."""
+    """A file to send: a chart or export by `path` on disk, or something a user uploaded,
+    by the platform's own reference (`file_id`, e.g. a Telegram photo id), so photos that
+    villagers and cadres sent can be shown to the people who must see them without the
+    bot ever downloading them."""
 
     kind: str  # "photo" | "document"
-    path: str
+    path: str | None = None
     filename: str | None = None
+    file_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.path is None) == (self.file_id is None):
+            raise ValueError("an attachment needs exactly one of path and file_id")
+
+    @classmethod
+    def photo(cls, file_id: str) -> Attachment:
+        return cls("photo", file_id=file_id)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"kind": self.kind, "path": self.path, "filename": self.filename,
+                "file_id": self.file_id}
+
+    @classmethod
+    def from_payload(cls, p: dict[str, Any]) -> Attachment:
+        return cls(p["kind"], p.get("path"), p.get("filename"), p.get("file_id"))
+
+
+def photos(file_ids: list[str] | None) -> list[Attachment]:
+    """Stored photo ids (complaints, reports) as attachments, in the order they came."""
+    return [Attachment.photo(f) for f in file_ids or [] if f]
 
 
 @dataclass
 class Reply:
-    """Something to say. `to` None means back to the chat the Incoming came from."""
+    """Something to say. `to` None means back to the chat the Incoming came from.
+
+    Attachments are delivered before the text, so the text and its buttons come last and
+    stay at hand; a channel may fold a short text into a single attachment's caption."""
 
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
-    attachment: Attachment | None = None
+    attachments: list[Attachment] = field(default_factory=list)
     request_location: bool = False
 
     def to_payload(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
-            "attachment": None
-            if self.attachment is None
-            else {"kind": self.attachment.kind, "path": self.attachment.path,
-                  "filename": self.attachment.filename},
+            "attachments": [a.to_payload() for a in self.attachments],
             "request_location": self.request_location,
         }
 
     @classmethod
     def from_payload(cls, p: dict[str, Any]) -> Reply:
-        att = p.get("attachment")
+        atts = list(p.get("attachments") or [])
+        if p.get("attachment"):  # rows queued before attachments became a list
+            atts.insert(0, p["attachment"])
         return cls(
             text=p["text"],
             buttons=[[Button(label, data) for label, data in row] for row in p.get("buttons", [])],
-            attachment=None if not att else Attachment(att["kind"], att["path"], att.get("filename")),
+            attachments=[Attachment.from_payload(a) for a in atts],
             request_location=bool(p.get("request_location")),
         )
 

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from conversations.context import Ctx
-from conversations.messages import Button, Incoming, Reply, buttons_row
+from conversations.messages import Button, Incoming, Reply, buttons_row, photos
 from conversations.registry import Command, Dialog, Registry, Replies, Turn
 from services import reports as rs
 from services.dates import parse_date_range
-from services.errors import UserError
+from services.errors import PermissionDenied, UserError
 from services.roles import TEAM_ROLES
 from services.text import split_for_display
 from services.text_intent import looks_like_report
@@ -257,9 +257,11 @@ def on_button(ctx: Ctx, payload: str) -> Replies:
     if action == "day":
         return team_reports(ctx, arg)
     if action == "full":
-        r = rs.require_reader(ctx.actor, ctx.session.get(DailyReport, int(arg)))
+        r = rs.require_reader(ctx.actor, ctx.session.get(DailyReport, _id(arg)))
         text = rs.format_report(r, ctx.today, preview=None)
         return [Reply(part) for part in split_for_display(text, 3500)]
+    if action == "ph":
+        return report_photos(ctx, arg)
     raise UserError("这个按钮已经失效了。发送 /help 查看可用的命令。")
 
 
@@ -269,10 +271,38 @@ def _open_dialog(ctx: Ctx) -> bool:
         DialogState.external_id == ctx.incoming.user_id)) is not None
 
 
-def _full_button(r: DailyReport) -> list[Button]:
-    long = any(len(getattr(r, f) or "") > 120 for f in rs.FIELDS)
-    return [Button(f"全文 {r.report_date.month}月{r.report_date.day}日", f"rp:full:{r.id}")] \
-        if long else []
+def _id(arg: str) -> int:
+    """A report id from button data; anything else is a forged button (refused, audited)."""
+    if not arg.isdigit():
+        raise PermissionDenied("您不能查看这篇日志。")
+    return int(arg)
+
+
+def report_photos(ctx: Ctx, arg: str) -> Replies:
+    """[📷 …] under /reports or /myreports: the photos are sent only when asked, so a leader
+    of a big team reads the list first; the author or the team's leader/first secretary only."""
+    r = rs.require_reader(ctx.actor, ctx.session.get(DailyReport, _id(arg)))
+    member = ctx.session.get(Member, r.member_id)
+    if not r.photos:
+        return [Reply("这篇日志没有照片。")]
+    return [Reply(f"{member.name if member else ''} {rs.day_label(r.report_date, ctx.today)}"
+                  f"日志的照片（{len(r.photos)}张）：\n{_one_line(r.done)}",
+                  attachments=photos(r.photos))]
+
+
+def _report_buttons(r: DailyReport, label: str) -> list[Button]:
+    """[全文 …] for a long report and [📷 …] for its photos; `label` tells reports apart
+    (the day in /myreports, the member's name in /reports)."""
+    row = []
+    if any(len(getattr(r, f) or "") > 120 for f in rs.FIELDS):
+        row.append(Button(f"全文 {label}", f"rp:full:{r.id}"))
+    if r.photos:
+        row.append(Button(f"📷 {label}（{len(r.photos)}张）", f"rp:ph:{r.id}"))
+    return row
+
+
+def _date_label(d: date) -> str:
+    return f"{d.month}月{d.day}日"
 
 
 def my_reports(ctx: Ctx, args: str) -> Replies:
@@ -284,7 +314,8 @@ def my_reports(ctx: Ctx, args: str) -> Replies:
                       if offset == 0 else "没有更早的日志了。")]
     parts = [rs.format_report(r, ctx.today, preview=120) for r in rows]
     head = f"我的工作日志（第 {offset + 1}–{offset + len(rows)} 篇，共 {total} 篇）："
-    buttons: list[list[Button]] = [b for r in rows if (b := _full_button(r))]
+    buttons: list[list[Button]] = [b for r in rows
+                                   if (b := _report_buttons(r, _date_label(r.report_date)))]
     if offset + PAGE < total:
         buttons.append([Button("更早的日志", f"rp:my:{offset + PAGE}")])
     return [Reply(head + "\n\n" + "\n\n".join(parts), buttons=buttons)]
@@ -314,7 +345,7 @@ def team_reports(ctx: Ctx, args: str) -> Replies:
             lines.append(f"   问题：{_one_line(r.problems)}")
     if missing:
         lines.append("未报：" + "、".join(m.name for m in missing))
-    buttons = [b for _, r in done if (b := _full_button(r))]
+    buttons = [b for m, r in done if (b := _report_buttons(r, m.name))]
     buttons.append([Button("前一天", f"rp:day:{(day - timedelta(days=1)).isoformat()}")])
     return [Reply("\n".join(lines), buttons=buttons)]
 

@@ -8,7 +8,8 @@ Input lines:
   alice: @sticker           alice sends a sticker (something that is not text)
   !clock 2026-12-01 08:00   set the clock (team time zone), run what is due, deliver it
   # a comment               ignored
-Every reply prints as "-> alice: text", its buttons on the next line as "   [a] [b]".
+Every reply prints as "-> alice: text", its buttons on the next line as "   [a] [b]", and
+each photo a user uploaded (shown by its file id) as "   （照片：FILE_ID）".
 """
 
 from __future__ import annotations
@@ -139,9 +140,13 @@ class ConsoleChannel:
             self._print("   " + " ".join(row_texts))
         if reply.request_location:
             self._print("   （发送位置：@location 纬度,经度）")
-        if reply.attachment is not None:
-            self._print(f"   （{'图片' if reply.attachment.kind == 'photo' else '文件'}已保存："
-                        f"{self._keep(reply.attachment.path, reply.attachment.filename)}）")
+        for att in reply.attachments:
+            if att.file_id is not None:  # a user's upload: the console can only name it
+                self._print(f"   （{'照片' if att.kind == 'photo' else '文件'}：{att.file_id}）")
+            else:
+                assert att.path is not None
+                self._print(f"   （{'图片' if att.kind == 'photo' else '文件'}已保存："
+                            f"{self._keep(att.path, att.filename)}）")
 
     def _keep(self, path: str, filename: str | None) -> str:
         self.files_dir.mkdir(parents=True, exist_ok=True)

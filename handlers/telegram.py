@@ -21,15 +21,16 @@ from telegram import (
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     KeyboardButton,
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from conversations.app import BotCore
-from conversations.messages import Incoming, Reply
+from conversations.messages import Attachment, Incoming, Reply
 from reminders import outbox
 from services.config import Settings
 from services.roles import Role
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+MEDIA_GROUP_MAX = 10  # Telegram albums hold 2-10 items
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -89,28 +91,88 @@ def _markup(reply: Reply):  # type: ignore[no-untyped-def]
     return None
 
 
-async def send_reply(bot, chat_id: str, reply: Reply) -> outbox.SendResult:  # type: ignore[no-untyped-def]
-    """Deliver one Reply; long texts are split, buttons ride on the last part."""
-    try:
-        if reply.attachment is not None:
-            path = Path(reply.attachment.path)
-            caption, rest = reply.text[:CAPTION_LIMIT], reply.text[CAPTION_LIMIT:]
-            with path.open("rb") as fh:
-                if reply.attachment.kind == "photo":
-                    await bot.send_photo(chat_id, fh, caption=caption, reply_markup=_markup(reply))
-                else:
-                    await bot.send_document(chat_id, fh, caption=caption,
-                                            filename=reply.attachment.filename or path.name,
-                                            reply_markup=_markup(reply))
-            parts = split_for_display(rest, TEXT_LIMIT) if rest else []
-            markup_last = False
+def _tg_len(text: str) -> int:
+    """Telegram counts UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def _send_one(bot, chat_id: str, att: Attachment, caption: str | None = None,  # type: ignore[no-untyped-def]
+                    markup=None) -> None:  # type: ignore[no-untyped-def]
+    if att.file_id is not None:  # something a user uploaded: Telegram still has it
+        send = bot.send_photo if att.kind == "photo" else bot.send_document
+        await send(chat_id, att.file_id, caption=caption, reply_markup=markup)
+        return
+    assert att.path is not None
+    path = Path(att.path)
+    with path.open("rb") as fh:
+        if att.kind == "photo":
+            await bot.send_photo(chat_id, fh, caption=caption, reply_markup=markup)
         else:
-            parts = split_for_display(reply.text, TEXT_LIMIT) or [""]
-            markup_last = True
+            await bot.send_document(chat_id, fh, caption=caption, reply_markup=markup,
+                                    filename=att.filename or path.name)
+
+
+def _runs(atts: list[Attachment]) -> list[list[Attachment]]:
+    """Consecutive photos by file id go out as albums (≤10); everything else one by one."""
+    runs: list[list[Attachment]] = []
+    for a in atts:
+        albumable = a.kind == "photo" and a.file_id is not None
+        if albumable and runs and len(runs[-1]) < MEDIA_GROUP_MAX and runs[-1][0].file_id \
+                and runs[-1][0].kind == "photo":
+            runs[-1].append(a)
+        else:
+            runs.append([a])
+    return runs
+
+
+async def _send_attachments(bot, chat_id: str, atts: list[Attachment]) -> int:  # type: ignore[no-untyped-def]
+    """Send attachments without captions; return how many stored files Telegram refused."""
+    refused = 0
+    for run in _runs(atts):
+        if len(run) > 1:
+            try:
+                await bot.send_media_group(chat_id, [InputMediaPhoto(a.file_id) for a in run])
+                continue
+            except BadRequest as exc:  # one bad id spoils an album: send the rest singly
+                log.info("album to %s refused (%s); sending photos one by one", chat_id, exc)
+        for a in run:
+            try:
+                await _send_one(bot, chat_id, a)
+            except BadRequest as exc:
+                if a.file_id is None:
+                    raise
+                log.warning("stored file %s refused for %s: %s", a.file_id, chat_id, exc)
+                refused += 1
+    return refused
+
+
+async def send_reply(bot, chat_id: str, reply: Reply) -> outbox.SendResult:  # type: ignore[no-untyped-def]
+    """Deliver one Reply: attachments first, then the text with the buttons on its last part,
+    so the buttons stay at the bottom of the chat. A text that fits a caption rides on a
+    single attachment (one message). A stored photo Telegram refuses (a bad or foreign file
+    id) is skipped with a note, so the text — e.g. a complaint card — still arrives. A retry
+    after a failure half-way resends the whole Reply (at least once, like the outbox)."""
+    try:
+        text, atts, refused = reply.text, reply.attachments, 0
+        if len(atts) == 1 and _tg_len(text) <= CAPTION_LIMIT:
+            try:
+                await _send_one(bot, chat_id, atts[0], caption=text or None, markup=_markup(reply))
+                return outbox.SendResult("sent")
+            except BadRequest as exc:
+                if atts[0].file_id is None:
+                    raise
+                log.warning("stored file %s refused for %s: %s", atts[0].file_id, chat_id, exc)
+                refused = 1
+        else:
+            refused = await _send_attachments(bot, chat_id, atts)
+        if refused:
+            text = f"{text}\n（有{refused}张照片未能发送，可能已失效）".strip()
+        parts = split_for_display(text, TEXT_LIMIT) if text.strip() else []
+        if not parts and (not atts or reply.buttons or reply.request_location):
+            parts = [text or "…"]
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            await bot.send_message(chat_id, part,
-                                   reply_markup=_markup(reply) if last and markup_last else None)
+            await bot.send_message(chat_id, part, reply_markup=_markup(reply) if last else None)
         return outbox.SendResult("sent")
     except RetryAfter as exc:
         delay = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") \

@@ -114,7 +114,7 @@ RATE_COUNTED_METHODS = frozenset(
         "forwardMessage",
     }
 )
-SENT_MESSAGE_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+SENT_MESSAGE_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"})
 
 
 # --------------------------------------------------------------------------- data types
@@ -751,10 +751,14 @@ class FakeTelegram:
             return len(self._calls)
 
     def sent_messages(self, chat_id: int | str | None = None) -> list[JSON]:
-        """Messages the bot sent successfully (sendMessage/sendPhoto/sendDocument), as the
-        Message JSON returned to the bot at send time."""
+        """Messages the bot sent successfully (sendMessage/sendPhoto/sendDocument and each
+        photo of a sendMediaGroup album), as the Message JSON returned to the bot at send time."""
         with self._lock:
             return [copy.deepcopy(m) for cid, m in self._sent if chat_id is None or cid == chat_id]
+
+    def sent_photo_ids(self, chat_id: int | str | None = None) -> list[str]:
+        """File ids of the photos the bot sent (sendPhoto or albums), in order."""
+        return [m["photo"][-1]["file_id"] for m in self.sent_messages(chat_id) if m.get("photo")]
 
     def message(self, chat_id: int | str, message_id: int) -> JSON | None:
         """Current state of a stored message (edits applied)."""
@@ -1252,31 +1256,61 @@ class FakeTelegram:
         chat_id = self._require_chat(params)
         stored = self._resolve_input_file("photo", params, files, "photos")
         params["photo"] = stored.file_id
-        size = stored.size or 65536
-        content: JSON = {
-            "photo": [
-                {
-                    "file_id": f"{stored.file_id}_s",
-                    "file_unique_id": f"{stored.file_unique_id}_s",
-                    "width": 90,
-                    "height": 90,
-                    "file_size": min(size, 2048),
-                },
-                {
-                    "file_id": stored.file_id,
-                    "file_unique_id": stored.file_unique_id,
-                    "width": 800,
-                    "height": 600,
-                    "file_size": size,
-                },
-            ]
-        }
+        content: JSON = {"photo": self._photo_sizes(stored)}
         if params.get("caption"):
             content["caption"] = params["caption"]
         msg = self._store_outgoing(chat_id, params, **content)
         with self._lock:
             stored.chat_id, stored.message_id = chat_id, msg["message_id"]
         return msg
+
+    def _photo_sizes(self, stored: StoredFile) -> list[JSON]:
+        size = stored.size or 65536
+        return [
+            {
+                "file_id": f"{stored.file_id}_s",
+                "file_unique_id": f"{stored.file_unique_id}_s",
+                "width": 90,
+                "height": 90,
+                "file_size": min(size, 2048),
+            },
+            {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "width": 800,
+                "height": 600,
+                "file_size": size,
+            },
+        ]
+
+    async def _api_send_media_group(self, params: JSON, files: dict[str, StoredFile]) -> list[JSON]:
+        """An album: 2-10 photos (file_id, URL or attach:// upload) sent as one group.
+        Only photos are supported; ``params["media"]`` ends up holding the file ids sent."""
+        chat_id = self._require_chat(params)
+        media = params.get("media")
+        if isinstance(media, str):
+            media = json.loads(media)
+        if not isinstance(media, list) or not 2 <= len(media) <= 10:
+            raise _TelegramError(400, "Bad Request: media must include 2-10 items")
+        resolved: list[tuple[StoredFile, JSON]] = []
+        for item in media:
+            if not isinstance(item, dict) or item.get("type") != "photo":
+                raise _TelegramError(400, "Bad Request: only photo albums are supported by the fake")
+            stored = self._resolve_input_file("media", {"media": item.get("media")}, files, "photos")
+            resolved.append((stored, item))
+        params["media"] = [stored.file_id for stored, _ in resolved]
+        group_id = f"mg{next(self._file_seq)}"
+        out = []
+        for stored, item in resolved:
+            content: JSON = {"photo": self._photo_sizes(stored), "media_group_id": group_id}
+            if item.get("caption"):
+                content["caption"] = item["caption"]
+            msg = self._store_outgoing(chat_id, {}, **content)
+            with self._lock:
+                if stored.message_id is None:
+                    stored.chat_id, stored.message_id = chat_id, msg["message_id"]
+            out.append(msg)
+        return out
 
     async def _api_send_document(self, params: JSON, files: dict[str, StoredFile]) -> JSON:
         chat_id = self._require_chat(params)
@@ -1397,6 +1431,7 @@ _METHODS: dict[str, tuple[str, str]] = {
         ("answerCallbackQuery", "_api_answer_callback_query"),
         ("sendPhoto", "_api_send_photo"),
         ("sendDocument", "_api_send_document"),
+        ("sendMediaGroup", "_api_send_media_group"),
         ("sendChatAction", "_api_send_chat_action"),
         ("getFile", "_api_get_file"),
         ("close", "_api_true"),

@@ -69,6 +69,7 @@ def test_anonymous_complaint_never_shows_its_author(chat: ChatHarness, caplog) -
     assert "谢谢您的评价（满意）" in out and f"-> supervisor: {NO} 反映人评价：满意" in out
     detail = chat.send("supervisor", f"/ticket {NO}")
     assert "反映人：匿名" in detail and "提交（匿名）" in detail and "孙大伯" not in detail
+    assert "（照片：" not in detail  # this one came without photos
     with chat.core.db.session() as s:
         villager = s.scalar(select(Villager).where(Villager.name == "孙大伯"))
         for row in s.scalars(select(OutboxMessage)):
@@ -253,3 +254,22 @@ def test_a_supervisor_mid_dialog_is_not_trampled(chat: ChatHarness) -> None:
     # pressing another note button while a note is open restarts the note, not a crash
     assert "请写明不予受理的原因" in chat.press("supervisor", "驳回")
     assert "已驳回" in chat.send("supervisor", "不属实")
+
+
+def test_supervisors_see_the_photos_of_a_complaint(chat: ChatHarness) -> None:
+    chat.send("villager", "/complain")
+    chat.press("villager", "基础设施")
+    chat.press("villager", "不针对具体人")
+    chat.send("villager", "@photo PH-1 村口路灯")
+    chat.press("villager", "跳过")
+    chat.send("villager", "@photo PH-2")
+    chat.press("villager", "发完了")
+    chat.press("villager", "匿名反映")
+    out = chat.press("villager", "提交")
+    card = out.split("-> supervisor: 【群众反映】", 1)[1]
+    assert "照片：2张" in card and "   （照片：PH-1）\n   （照片：PH-2）" in card
+    assert "孙大伯" not in card
+    detail = chat.send("supervisor", f"/ticket {NO}")
+    assert "（照片：PH-1）" in detail and "（照片：PH-2）" in detail
+    own = chat.send("villager", f"/ticket {NO}")  # the villager's progress view stays text
+    assert "（照片：" not in own

@@ -127,6 +127,7 @@ def test_console_script_and_export_cli(tmp_path: Path) -> None:
     assert "-> villager: 已提交，您的问题编号是 TS-20261201-0001。" in out
     first_card = out.split("-> supervisor: 【群众反映】TS-20261201-0001", 1)[1].split("<-", 1)[0]
     assert "反映人：匿名" in first_card and "孙大伯" not in first_card
+    assert "   （照片：AgADBAADphoto1）" in first_card  # the photo itself, not only a count
     assert "-> cadre1: /ticket 只对监督员、管理员、村民开放" in out
     assert "-> supervisor: TS-20261201-0001 还没有受理，不能直接办结。请先点「受理」。" in out
     assert "-> villager: 您反映的问题（TS-20261201-0001）已经办结。" in out

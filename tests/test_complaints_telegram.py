@@ -54,6 +54,11 @@ def _said(text: str, chat: int):  # type: ignore[no-untyped-def]
                       and text in str(c.params.get("text")))
 
 
+def _photo(text: str, chat: int):  # type: ignore[no-untyped-def]
+    return lambda c: (c.method == "sendPhoto" and str(c.params.get("chat_id")) == str(chat)
+                      and text in str(c.params.get("caption")))
+
+
 def _button(call, label: str) -> str:  # type: ignore[no-untyped-def]
     markup = call.params["reply_markup"]
     markup = json.loads(markup) if isinstance(markup, str) else markup
@@ -94,8 +99,10 @@ async def test_anonymous_complaint_about_a_cadre_through_the_supervision_group(
     done = await fake_tg.wait_for(_said("您的问题编号是 TS-20261123-0001", v), since=mark)
     assert "方式：匿名" in done.params["text"]
 
-    card = await fake_tg.wait_for(_said("【群众反映】TS-20261123-0001", GROUP))
-    text = card.params["text"]
+    # one photo and a short card: the photo itself, re-sent by file id, the card its caption
+    card = await fake_tg.wait_for(_photo("【群众反映】TS-20261123-0001", GROUP))
+    assert card.params["photo"] == "PHOTO-1" and fake_tg.sent_photo_ids(GROUP) == ["PHOTO-1"]
+    text = card.params["caption"]
     assert "反映人：匿名" in text and "涉及：张驻村（驻村干部）" in text and "照片：1张" in text
     for secret in SECRETS:
         assert secret not in text
@@ -115,6 +122,12 @@ async def test_anonymous_complaint_about_a_cadre_through_the_supervision_group(
     assert "处理结果：已约谈张驻村，要求按时入户。" in closing.params["text"]
     await _press(fake_tg, v, closing, "满意", "谢谢您的评价（满意）")
     await fake_tg.wait_for(_said("反映人评价：满意", GROUP))
+
+    # the supervisor's /ticket shows the photo too (with the whole record as its caption)
+    mark = fake_tg.mark()
+    fake_tg.push_text(SUPERVISOR_TG, "/ticket TS-20261123-0001")
+    detail = await fake_tg.wait_for(_photo("办理记录", SUPERVISOR_TG), since=mark)
+    assert detail.params["photo"] == "PHOTO-1" and "反映人：匿名" in detail.params["caption"]
 
     # the cadre it is about cannot see it, even with the number
     await _say(fake_tg, CADRE_TG, "/ticket TS-20261123-0001", "只对监督员、管理员、村民开放")
@@ -158,3 +171,34 @@ async def test_forged_button_in_the_group_is_refused(fake_tg: FakeTelegram,
         assert s.get(Complaint, cid).status == "new"
         refused = s.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()
         assert refused and refused[-1].detail["callback"] == f"ts:close:{cid}"
+
+
+async def test_many_photos_and_a_long_card_reach_the_supervisor(fake_tg: FakeTelegram,
+                                                                tg_group: TelegramChannel) -> None:
+    """Albums first, then the whole card with the buttons; a photo Telegram no longer has
+    is left out with a note instead of losing the card."""
+    ids = ["P-A", "P-B", "P-C"]
+    for fid in ids:
+        fake_tg.make_photo(VILLAGER_TG, fid)  # Telegram knows the villager's uploads
+    with tg_group.core.db.session() as s:
+        from services import complaints as svc
+
+        villager = s.scalar(select(Villager).where(Villager.name == "孙大伯"))
+        c = svc.file_complaint(s, villager=villager, category="其他", text="路灯坏了。" * 300,
+                               place_time=None, photos=[*ids, "GONE"], anonymous=True,
+                               subject_member_id=None, about_team=False,
+                               now=tg_group.core.clock.now(), tz="Asia/Shanghai", daily_limit=5)
+        ticket = c.ticket_no
+    mark = fake_tg.mark()
+    fake_tg.push_text(SUPERVISOR_TG, f"/ticket {ticket}")
+    text = await fake_tg.wait_for(_said("有1张照片未能发送", SUPERVISOR_TG), since=mark)
+    calls = [c for c in fake_tg.calls()[mark:] if str(c.params.get("chat_id")) == str(SUPERVISOR_TG)]
+    sent = [c for c in calls if c.ok and c.method in ("sendPhoto", "sendMediaGroup", "sendMessage")]
+    # the album with the unknown id is refused, the three good photos go one by one
+    assert [c.method for c in sent] == ["sendPhoto"] * 3 + ["sendMessage"] * (len(sent) - 3)
+    assert fake_tg.sent_photo_ids(SUPERVISOR_TG) == ids
+    assert "反映人：匿名" in sent[3].params["text"]
+    assert _button(text, "受理").startswith("ts:accept:")  # buttons on the last part
+    for c in calls:
+        blob = json.dumps(c.params, ensure_ascii=False)
+        assert not any(secret in blob for secret in SECRETS), blob

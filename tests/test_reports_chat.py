@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from services.config import Settings
-from storage.models import CheckIn, DailyReport, ReportRevision
+from storage.models import AuditEvent, CheckIn, DailyReport, ReportRevision
 from tests.harness import ChatHarness, run_console_script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,3 +162,33 @@ def test_example_script_runs_as_a_process(tmp_path: Path) -> None:
                  "-> leader: 张驻村提交了2026年11月驻村工作记实。发送 /export 可导出全队的工作表。"):
         assert line in out, line
     assert "（文件已保存：out/幸福村驻村工作队-2026-11-驻村工作.xlsx）" in out
+    assert "日志的照片（1张）" in out and "   （照片：AgADBAADroof1）" in out
+
+
+def test_leader_opens_a_members_photos_from_the_team_list(chat: ChatHarness) -> None:
+    chat.send("cadre1", f"/report {FULL}")
+    chat.line("cadre1: @photo RP-1 村口道路")
+    chat.line("cadre1: @photo RP-2")
+    chat.press("cadre1", "提交")
+    chat.send("cadre2", "/report 整理档案，开会学习。走访：无")
+    chat.press("cadre2", "提交")
+    table = chat.send("leader", "/reports")
+    # the list stays readable: one button per report with photos, none for the others
+    assert "[📷 张驻村（2张）]" in table and "📷 赵驻村" not in table
+    assert "（照片：" not in table
+    out = chat.press("leader", "📷 张驻村（2张）")
+    assert "张驻村 11月23日（周一，今天）日志的照片（2张）" in out
+    assert "   （照片：RP-1）\n   （照片：RP-2）" in out
+    assert "（照片：RP-1）" in chat.send("secretary", "/reports") + chat.press("secretary", "📷 张驻村（2张）")
+    mine = chat.send("cadre1", "/myreports")
+    assert "（照片：RP-1）" in chat.press("cadre1", "📷 11月23日（2张）") and "[📷 11月23日（2张）]" in mine
+    # a teammate pressing a forged button gets nothing, and the refusal is audited
+    chat.channel._buttons["cadre2"] = {"偷看": chat.channel._buttons["leader"]["📷 张驻村（2张）"]}
+    refused = chat.press("cadre2", "偷看")
+    assert "您不能查看这篇日志" in refused and "RP-1" not in refused
+    chat.channel._buttons["cadre2"] = {"乱按": "rp:ph:abc"}
+    assert "您不能查看这篇日志" in chat.press("cadre2", "乱按")
+    with chat.core.db.session() as s:
+        refusals = s.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()
+        assert [a.detail["callback"] for a in refusals][-2:] == [
+            chat.channel._buttons["leader"]["📷 张驻村（2张）"], "rp:ph:abc"]

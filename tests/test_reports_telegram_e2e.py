@@ -13,7 +13,7 @@ from handlers.telegram import TelegramChannel
 from storage.models import DailyReport, Identity, Member
 from tests.fake_telegram import FakeTelegram
 
-CADRE, LEADER = 4101, 4102
+CADRE, LEADER, OTHER = 4101, 4102, 4103
 
 
 def _bind(core: BotCore, tg_id: int, name: str) -> None:
@@ -84,6 +84,20 @@ async def test_cadre_reports_edits_checks_in_and_leader_gets_chart_and_excel(
 
     table = await _say(fake_tg, LEADER, "/reports", "未报")
     assert "张驻村（走访3户）📷1" in table and "未报：李书记、赵驻村" in table
+    # the photos come only when the leader asks for them, re-sent by their Telegram file id
+    data = _button(fake_tg, LEADER, "📷 张驻村（1张）")
+    mark = fake_tg.mark()
+    fake_tg.push_callback(LEADER, data)
+    photo = await fake_tg.wait_for("sendPhoto", since=mark)
+    assert photo.params["photo"] == "TG-PHOTO-1" and photo.params["chat_id"] == LEADER
+    assert "张驻村 11月23日（周一，今天）日志的照片（1张）" in photo.params["caption"]
+    # a teammate replaying the button's data is refused and gets no photo
+    _bind(tg.core, OTHER, "赵驻村")
+    mark = fake_tg.mark()
+    fake_tg.push_callback(OTHER, data)
+    await fake_tg.wait_for(lambda c: c.method == "sendMessage" and c.params["chat_id"] == OTHER
+                           and "您不能查看这篇日志" in c.params["text"], since=mark)
+    assert fake_tg.sent_photo_ids(OTHER) == []
     mark = fake_tg.mark()
     fake_tg.push_text(LEADER, "/attendance")
     photo = await fake_tg.wait_for("sendPhoto", since=mark)
