@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,7 +29,6 @@ from reminders.leads import Lead
 from reminders.series import (
     Directory,
     Recipient,
-    leads_of,
     recipients,
     seed_missing_teams,
     spec_of,
@@ -207,52 +206,81 @@ def _digests(t: Tick, due_rows: list[tuple[EventSeries, Due]], commands: frozens
 
 
 # -- the tick ------------------------------------------------------------------------------
-_SPECS: dict[str, tuple[Recurrence, tuple[Lead, ...]]] = {}
+_SPECS: dict[tuple[str, str], tuple[Recurrence, tuple[Lead, ...]]] = {}
 
 
-def _schedule(row: EventSeries) -> tuple[Recurrence, tuple[Lead, ...]]:
-    """A series' parsed spec and leads, cached by their JSON: thousands of teams share a
-    handful of default schedules, and parsing them every minute is most of an idle tick."""
-    key = json.dumps([row.spec, row.leads], sort_keys=True)
+def _json(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _schedule(spec: object, leads: object) -> tuple[Recurrence, tuple[Lead, ...]]:
+    """A series' parsed spec and leads, cached by their JSON text: thousands of teams
+    share a handful of default schedules, and parsing them every minute is most of an
+    idle tick."""
+    key = (_json(spec), _json(leads))
     got = _SPECS.get(key)
     if got is None:
         if len(_SPECS) > 10_000:
             _SPECS.clear()
-        got = _SPECS[key] = (spec_of(row), leads_of(row))
+        leads = tuple(Lead.from_dict(x) for x in json.loads(key[1]) or ()) or (Lead(),)  # as leads_of
+        got = _SPECS[key] = (Recurrence.from_dict(json.loads(key[0])), leads)
     return got
 
 
 def run(s: Session, now: datetime, st: Settings, commands: frozenset[str] = frozenset()) -> int:
-    """Queue everything due in (watermark, now] for every series; returns rows considered."""
+    """Queue everything due in (watermark, now] for every series; returns rows considered.
+
+    Series are first read as plain columns (JSON as text, parsed once per distinct
+    schedule); only the few with something due are loaded as objects, so a minute with
+    nothing due costs one SELECT and the watermark UPDATE.
+    """
     grace = timedelta(hours=st.outbox_grace_hours)
     if st.reminders_seed_defaults:
         seed_missing_teams(s, now, grace, st.digest_time)
-    rows = list(s.scalars(select(EventSeries).order_by(EventSeries.id)))
-    t = Tick(s, now, st)
+    heads = s.execute(select(EventSeries.id, EventSeries.active, EventSeries.created_at,
+                             EventSeries.last_ticked_at, type_coerce(EventSeries.spec, Text),
+                             type_coerce(EventSeries.leads, Text)).order_by(EventSeries.id)).all()
     ticked: list[int] = []
-    digests: list[tuple[EventSeries, Due]] = []
-    count = 0
-    for row in rows:
-        since = row.last_ticked_at or row.created_at
+    failed: set[int] = set()
+    due_of: dict[int, list[Due]] = {}
+    for sid, active, created_at, last_ticked_at, spec_text, leads_text in heads:
+        since = last_ticked_at or created_at
         if now <= since:
             continue
-        if row.active:
+        if active:
+            try:
+                spec, leads = _schedule(spec_text, leads_text)
+                dues = due_reminders(spec, leads, since, now, grace)
+            except Exception:
+                log.exception("reminder series %s failed at %s; will retry next tick", sid, now)
+                failed.add(sid)
+                continue
+            if dues:
+                due_of[sid] = dues
+        ticked.append(sid)
+    rows: dict[int, EventSeries] = {}
+    ids = sorted(due_of)
+    for i in range(0, len(ids), 500):
+        rows.update((r.id, r) for r in s.scalars(select(EventSeries).where(EventSeries.id.in_(ids[i:i + 500]))))
+    t = Tick(s, now, st)
+    digests: list[tuple[EventSeries, Due]] = []
+    count = 0
+    for sid in ids:
+        row, dues = rows[sid], due_of[sid]
+        if row.kind in DIGEST_KINDS:
+            digests += [(row, due) for due in dues]
+        else:
             mark = len(t.items)
             try:
-                spec, leads = _schedule(row)
-                dues = due_reminders(spec, leads, since, now, grace)
-                if dues and row.kind not in DIGEST_KINDS:
-                    with s.begin_nested():  # a failing series undoes its own writes only
-                        for due in dues:
-                            HANDLERS[row.kind](t, row, due)
+                with s.begin_nested():  # a failing series undoes its own writes only
+                    for due in dues:
+                        HANDLERS[row.kind](t, row, due)
             except Exception:
                 del t.items[mark:]
-                log.exception("reminder series %s failed at %s; will retry next tick", row.id, now)
+                log.exception("reminder series %s failed at %s; will retry next tick", sid, now)
+                failed.add(sid)
                 continue
-            count += len(dues)
-            if row.kind in DIGEST_KINDS:
-                digests += [(row, due) for due in dues]
-        ticked.append(row.id)
+        count += len(dues)
     if digests:
         # the latest occurrence per series is enough: yesterday's digest is stale news
         latest: dict[int, tuple[EventSeries, Due]] = {}
@@ -260,13 +288,14 @@ def run(s: Session, now: datetime, st: Settings, commands: frozenset[str] = froz
             latest[r.id] = (r, d)
         _digests(t, list(latest.values()), commands)
     outbox.enqueue_many(s, t.items, now)
+    ticked = [sid for sid in ticked if sid not in failed]
     for i in range(0, len(ticked), 500):
         s.execute(update(EventSeries).where(EventSeries.id.in_(ticked[i:i + 500]))
                   .values(last_ticked_at=now).execution_options(synchronize_session=False))
     done = set(ticked)
-    for row in rows:  # the UPDATE skipped the session's copies; tell them without a reload
-        if row.id in done:
-            set_committed_value(row, "last_ticked_at", now)
+    for obj in list(s.identity_map.values()):  # the UPDATE skipped the session's copies
+        if isinstance(obj, EventSeries) and obj.id in done:
+            set_committed_value(obj, "last_ticked_at", now)
     return count
 
 
