@@ -24,10 +24,10 @@ from conversations.messages import Button, Reply
 from reminders.engine import is_working_day, occurrences
 from reminders.series import spec_of, when_label
 from services.attendance import expected_by, month_bounds, quota_for
-from services.complaints import digest_counts
+from services.complaints import digest_counts, digest_counts_by_village
 from services.config import Settings
-from services.leave import leave_dates, unreturned
-from services.leave import pending_approvals as leave_pending
+from services.leave import leave_dates_many, unreturned_many
+from services.leave import pending_counts as leave_pending_counts
 from services.roles import TEAM_ROLES
 from storage.models import CheckIn, DailyReport, EventSeries, Member, Team
 
@@ -86,7 +86,14 @@ def compute(s: Session, teams: Iterable[tuple[Team, date]], now: datetime, setti
     for mid, day in village_days:
         in_village[mid].append(day)
 
-    leave_dates_for = leave_dates
+    # leave for every member over every window below, then cut per member: one query
+    leave_lo = min(lo, month_lo)
+    leave_hi = max(month_bounds(d.year, d.month)[1] for d in today_of.values())
+    all_leave = leave_dates_many(s, [m.id for m in members], leave_lo, leave_hi)
+
+    def leave_dates_for(member_id: int, a: date, b: date) -> dict[date, Decimal]:
+        return {x: f for x, f in all_leave.get(member_id, {}).items() if a <= x <= b}
+
     for m in members:
         d = out[m.team_id]  # type: ignore[index]
         today = d.day
@@ -99,13 +106,13 @@ def compute(s: Session, teams: Iterable[tuple[Team, date]], now: datetime, setti
                     and (m.term_end is None or x <= m.term_end)
                     and (m.id, x) not in reported]
             if days:
-                leave = leave_dates_for(s, m.id, min(days), max(days))
+                leave = leave_dates_for(m.id, min(days), max(days))
                 days = [x for x in days if x not in leave]
             if days:
                 d.missing.append((m.name, len(days)))
         # -- days in the village against the pace of the quota
         start, end = month_bounds(today.year, today.month)
-        leave_m = leave_dates_for(s, m.id, start, end)
+        leave_m = leave_dates_for(m.id, start, end)
         required = max(0, math.ceil(Decimal(quota_for(m.role, settings)) - sum(leave_m.values(), Decimal(0))))
         expected = expected_by(required, start, end, today)
         have = sum(1 for x in in_village.get(m.id, ()) if start <= x <= today)
@@ -121,22 +128,30 @@ def compute(s: Session, teams: Iterable[tuple[Team, date]], now: datetime, setti
         spec = spec_of(row)
         for t in occurrences(spec, now, horizon):
             out[row.team_id].events.append((t, row.title, spec.tz))
+    away = unreturned_many(s, today_of)
+    names = _names(s, {lr.member_id for lrs in away.values() for lr in lrs})
+    complaints = digest_counts_by_village(s, {d.village_id for d in out.values()}, now=now,
+                                          accept_hours=settings.complaint_accept_hours,
+                                          close_days=settings.complaint_close_days)
     for d in out.values():
         d.events.sort()
-        d.unreturned = [_name(s, lr.member_id) for lr in unreturned(s, d.team_id, d.day)]
-        d.complaints = digest_counts(s, now=now, village_id=d.village_id,
-                                     accept_hours=settings.complaint_accept_hours,
-                                     close_days=settings.complaint_close_days)
+        d.unreturned = [names.get(lr.member_id, str(lr.member_id)) for lr in away.get(d.team_id, [])]
+        d.complaints = complaints[d.village_id]
     return out
 
 
-def _name(s: Session, member_id: int) -> str:
-    m = s.get(Member, member_id)
-    return m.name if m else str(member_id)
+def _names(s: Session, member_ids: set[int]) -> dict[int, str]:
+    ids = sorted(member_ids)
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        for mid, name in s.execute(select(Member.id, Member.name).where(Member.id.in_(ids[i:i + 500]))):
+            out[mid] = name
+    return out
 
 
-def pending_approvals(s: Session, approver_id: int) -> int:
-    return len(leave_pending(s, approver_id))
+def pending_approvals(s: Session, approver_ids: Iterable[int]) -> dict[int, int]:
+    """Leave requests waiting for each approver (absent: none)."""
+    return leave_pending_counts(s, approver_ids)
 
 
 # -- rendering -----------------------------------------------------------------------------

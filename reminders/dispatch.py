@@ -11,30 +11,35 @@ are skipped by their keys.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, select, type_coerce, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from conversations.messages import Button, Reply
 from reminders import outbox
 from reminders.digest import compute, county_rollup, pending_approvals, render, render_county
 from reminders.due import Due, due_reminders
+from reminders.leads import Lead
 from reminders.series import (
+    Directory,
     Recipient,
-    leads_of,
     recipients,
     seed_missing_teams,
     spec_of,
     when_label,
 )
+from reminders.spec import Recurrence
 from services import handover
 from services.clock import local
 from services.config import Settings
 from services.roles import Role
-from storage.models import EventSeries, Member, Team, Township, Village
+from storage.models import EventSeries, Team
 
 log = logging.getLogger(__name__)
 DIGEST_KINDS = ("digest", "weekly_digest")
@@ -51,21 +56,34 @@ def _late(due: Due) -> str:
     return f"\n（系统刚恢复，这条提醒晚了约{hours}小时，请谅解。）"
 
 
-def _put(s: Session, key: str, reply: Reply, r: Recipient, due: Due, now: datetime) -> None:
-    outbox.enqueue(s, key=key, reply=reply, now=now, member_id=r.member_id,
-                   villager_id=r.villager_id, missed=due.status == "missed")
+class Tick:
+    """One run of the tick: what it knows (loaded once, on first use) and what it queues.
+
+    Handlers append `Outgoing` items; `run` queues them all with one
+    `outbox.enqueue_many` at the end, so a prefecture costs a few queries, not a few
+    per recipient.
+    """
+
+    def __init__(self, s: Session, now: datetime, st: Settings) -> None:
+        self.s, self.now, self.st = s, now, st
+        self.directory = Directory(s)
+        self.items: list[outbox.Outgoing] = []
+
+    def put(self, key: str, reply: Reply, r: Recipient, due: Due) -> None:
+        self.items.append(outbox.Outgoing(key=key, reply=reply, member_id=r.member_id,
+                                          villager_id=r.villager_id, missed=due.status == "missed"))
 
 
 # -- one handler per kind -----------------------------------------------------------------
-def _event(s: Session, row: EventSeries, due: Due, now: datetime, st: Settings) -> None:
+def _event(t: Tick, row: EventSeries, due: Due) -> None:
     tz = spec_of(row).tz
     when = when_label(due.occurrence, tz)
     note = f"\n{row.note}" if row.note else ""
     soon = "现在开始。" if due.lead_key == "at" else f"提醒：{_lead_words(due)}。"
-    for r in recipients(s, row):
+    for r in recipients(t.s, row, t.directory):
         head = f"📢 村里通知：{row.title}" if r.villager_id else f"⏰ {row.title}"
         reply = Reply(f"{head} · {when}\n{soon}{note}{_late(due)}")
-        _put(s, f"ev:{row.id}:{_occ(due)}:{due.lead_key}:{r.tag}", reply, r, due, now)
+        t.put(f"ev:{row.id}:{_occ(due)}:{due.lead_key}:{r.tag}", reply, r, due)
 
 
 def _lead_words(due: Due) -> str:
@@ -78,56 +96,58 @@ def _lead_words(due: Due) -> str:
     return f"还有{hours}小时" + (f"{minutes}分钟" if minutes else "") if hours else f"还有{minutes}分钟"
 
 
-def _report(s: Session, row: EventSeries, due: Due, now: datetime, st: Settings) -> None:
+def _report(t: Tick, row: EventSeries, due: Due) -> None:
     from services.reports import missing_reporters
 
     day = local(due.occurrence, spec_of(row).tz).date()
     roles = set((row.audience or {}).get("roles", []))
-    for m in missing_reporters(s, row.team_id, day):
+    for m in missing_reporters(t.s, row.team_id, day):
         if roles and m.role not in roles:
             continue
         reply = Reply(f"📝 工作日志提醒 · {day.month}月{day.day}日\n{m.name}，晚上好。今天的工作日志还没写，有空时点下面的按钮或发送 /report ，"
                       "一两句话就行；今天在休息就不用管这条。" + _late(due),
                       buttons=[[Button("写日志", "rm:run:report")]])
-        _put(s, f"rr:{row.id}:{day.isoformat()}:m{m.id}", reply, Recipient(member_id=m.id), due, now)
+        t.put(f"rr:{row.id}:{day.isoformat()}:m{m.id}", reply, Recipient(member_id=m.id), due)
 
 
-def _quota(s: Session, row: EventSeries, due: Due, now: datetime, st: Settings) -> None:
+def _quota(t: Tick, row: EventSeries, due: Due) -> None:
     from services.attendance import behind_quota
 
     day = local(due.occurrence, spec_of(row).tz).date()
-    for m, sm in behind_quota(s, row.team_id, day, st):
+    for m, sm in behind_quota(t.s, row.team_id, day, t.st):
         reply = Reply(f"{m.name}，本月已在村 {sm.days_in_village} 天，按进度应有 {sm.expected_by_now} 天"
                       f"（本月要求 {sm.required_days} 天）。离月底还有些日子，安排好时间就好；"
                       "如有请假或特殊情况，请和组长说一声。" + _late(due),
                       buttons=[[Button("我的考勤", "rm:run:attendance")]])
-        _put(s, f"qw:{row.id}:{day:%Y-%m}:m{m.id}", reply, Recipient(member_id=m.id), due, now)
+        t.put(f"qw:{row.id}:{day:%Y-%m}:m{m.id}", reply, Recipient(member_id=m.id), due)
 
 
-def _rotation(s: Session, row: EventSeries, due: Due, now: datetime, st: Settings) -> None:
+def _rotation(t: Tick, row: EventSeries, due: Due) -> None:
     if due.status == "missed":
         return  # stages are "days left <= N": tomorrow's check sends it, nothing is lost
     day = local(due.occurrence, spec_of(row).tz).date()
-    stages = sorted({int(x) for x in st.rotation_days.split(",") if x.strip()})
+    stages = sorted({int(x) for x in t.st.rotation_days.split(",") if x.strip()})
     if not stages:
         return
-    members = s.scalars(select(Member).where(
-        Member.team_id == row.team_id, Member.active.is_(True), Member.term_end.is_not(None)))
-    for m in members:
-        assert m.term_end is not None
+    d = t.directory
+    team = d.team_members(row.team_id)
+    # who hears about a member's term: the member, the team's leaders, the county's admins
+    others = sorted([m for m in team if m.role == Role.TEAM_LEADER.value]
+                    + [m for m in d.county_members(d.county_of(row.team_id))
+                       if m.role == Role.ADMIN.value], key=lambda m: m.id)
+    for m in team:
+        if m.term_end is None:
+            continue
         left = (m.term_end - day).days
         if left < 0 or left > stages[-1]:
             continue
         stage = min(x for x in stages if left <= x)
-        h = handover.open_handover(s, m, now) if left <= st.handover_days else None
+        h = handover.open_handover(t.s, m, t.now) if left <= t.st.handover_days else None
         tail = ("\n交接期已开始，请双方在交接表里逐项确认（文件、项目、共同走访农户、双方签字、乡镇审批）。"
                 if h is not None else "\n请提前准备交接：文件资料、在建项目、需要一起走访的农户。")
         buttons = [[Button("交接表", "rm:run:handover")]] if h is not None else []
         people = {m.id: "self"}
-        for other in s.scalars(select(Member).where(
-                Member.active.is_(True),
-                ((Member.team_id == row.team_id) & (Member.role == Role.TEAM_LEADER.value))
-                | ((Member.county_id == _county(s, row.team_id)) & (Member.role == Role.ADMIN.value)))):
+        for other in others:
             people.setdefault(other.id, "other")
         for mid, who in people.items():
             text = (f"🔄 {m.name}，您的驻村任期将于 {m.term_end:%Y-%m-%d} 结束（还有 {left} 天）。"
@@ -135,99 +155,147 @@ def _rotation(s: Session, row: EventSeries, due: Due, now: datetime, st: Setting
                     f"🔄 {m.name}的驻村任期将于 {m.term_end:%Y-%m-%d} 结束（还有 {left} 天）。")
             if h is not None:
                 text += "\n" + handover.render(h, m.name)
-            _put(s, f"ro:{m.id}:{m.term_end:%Y%m%d}:{stage}:m{mid}", Reply(text + tail, buttons=buttons),
-                 Recipient(member_id=mid), due, now)
+            t.put(f"ro:{m.id}:{m.term_end:%Y%m%d}:{stage}:m{mid}", Reply(text + tail, buttons=buttons),
+                  Recipient(member_id=mid), due)
 
 
-def _county(s: Session, team_id: int) -> int | None:
-    return s.scalar(select(Township.county_id).join(Village, Village.township_id == Township.id)
-                    .join(Team, Team.village_id == Village.id).where(Team.id == team_id))
-
-
-HANDLERS = {"event": _event, "report_reminder": _report, "quota_warning": _quota,
-            "rotation": _rotation}
+HANDLERS: dict[str, Callable[[Tick, EventSeries, Due], None]] = {
+    "event": _event, "report_reminder": _report, "quota_warning": _quota, "rotation": _rotation}
 
 
 # -- digests: batched over every team due at this tick --------------------------------------
-def _digests(s: Session, due_rows: list[tuple[EventSeries, Due]], now: datetime, st: Settings,
-             commands: frozenset[str]) -> None:
+def _digests(t: Tick, due_rows: list[tuple[EventSeries, Due]], commands: frozenset[str]) -> None:
+    s, now, st = t.s, t.now, t.st
     for weekly in (False, True):
         batch = [(r, d) for r, d in due_rows if (r.kind == "weekly_digest") == weekly]
         if not batch:
             continue
-        teams = {t.id: t for t in s.scalars(select(Team).where(Team.id.in_({r.team_id for r, _ in batch})))}
+        teams = {tm.id: tm for tm in s.scalars(select(Team).where(Team.id.in_({r.team_id for r, _ in batch})))}
         pairs = {r.team_id: (teams[r.team_id], local(d.occurrence, teams[r.team_id].timezone).date())
                  for r, d in batch}
         digests = compute(s, pairs.values(), now, st, weekly=weekly)
         due_of = {r.team_id: (r, d) for r, d in batch}
-        leaders = s.scalars(select(Member).where(
-            Member.team_id.in_(list(pairs)), Member.active.is_(True),
-            Member.role.in_([Role.TEAM_LEADER.value, Role.FIRST_SECRETARY.value])))
+        leaders = [m for tid in sorted(pairs) for m in t.directory.team_members(tid)
+                   if m.role in (Role.TEAM_LEADER.value, Role.FIRST_SECRETARY.value)]
+        leaders.sort(key=lambda m: m.id)
+        pending = pending_approvals(s, [m.id for m in leaders])
         for m in leaders:
             row, due = due_of[m.team_id]  # type: ignore[index]
             if m.role not in set((row.audience or {}).get("roles", [])):
                 continue
-            reply = render(digests[m.team_id], pending=pending_approvals(s, m.id),  # type: ignore[index]
+            reply = render(digests[m.team_id], pending=pending.get(m.id, 0),  # type: ignore[index]
                            commands=commands)
             if reply is not None:
                 reply.text += _late(due)
-                _put(s, f"dg:{row.id}:{_occ(due)}:m{m.id}", reply, Recipient(member_id=m.id), due, now)
+                t.put(f"dg:{row.id}:{_occ(due)}:m{m.id}", reply, Recipient(member_id=m.id), due)
         # county-wide counts for admins and supervisors, once per county and day
-        county_of = dict(tuple(r) for r in (s.execute(select(Team.id, Township.county_id)
-                                   .join(Village, Team.village_id == Village.id)
-                                   .join(Township, Village.township_id == Township.id)
-                                   .where(Team.id.in_(list(pairs))))))
-        rollup = county_rollup(digests.values(), county_of, now, s, st)
+        county_of = {tid: t.directory.county_of(tid) for tid in pairs}
+        rollup = county_rollup(digests.values(), county_of, now, s, st)  # type: ignore[arg-type]
         if not rollup:
             continue
         any_due = batch[0][1]
-        for m in s.scalars(select(Member).where(
-                Member.county_id.in_(list(rollup)), Member.active.is_(True),
-                Member.role.in_([Role.ADMIN.value, Role.SUPERVISOR.value]))):
+        admins = sorted((m for cid in rollup for m in t.directory.county_members(cid)
+                         if m.role in (Role.ADMIN.value, Role.SUPERVISOR.value)), key=lambda m: m.id)
+        for m in admins:
             c = rollup[m.county_id]  # type: ignore[index]
             reply = render_county(c, weekly)
             if reply is not None:
                 kind = "w" if weekly else "d"
-                _put(s, f"dc:{kind}:{m.county_id}:{c.day.isoformat()}:m{m.id}", reply,
-                     Recipient(member_id=m.id), any_due, now)
+                t.put(f"dc:{kind}:{m.county_id}:{c.day.isoformat()}:m{m.id}", reply,
+                      Recipient(member_id=m.id), any_due)
 
 
 # -- the tick ------------------------------------------------------------------------------
+_SPECS: dict[tuple[str, str], tuple[Recurrence, tuple[Lead, ...]]] = {}
+
+
+def _json(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _schedule(spec: object, leads: object) -> tuple[Recurrence, tuple[Lead, ...]]:
+    """A series' parsed spec and leads, cached by their JSON text: thousands of teams
+    share a handful of default schedules, and parsing them every minute is most of an
+    idle tick."""
+    key = (_json(spec), _json(leads))
+    got = _SPECS.get(key)
+    if got is None:
+        if len(_SPECS) > 10_000:
+            _SPECS.clear()
+        leads = tuple(Lead.from_dict(x) for x in json.loads(key[1]) or ()) or (Lead(),)  # as leads_of
+        got = _SPECS[key] = (Recurrence.from_dict(json.loads(key[0])), leads)
+    return got
+
+
 def run(s: Session, now: datetime, st: Settings, commands: frozenset[str] = frozenset()) -> int:
-    """Queue everything due in (watermark, now] for every series; returns rows considered."""
+    """Queue everything due in (watermark, now] for every series; returns rows considered.
+
+    Series are first read as plain columns (JSON as text, parsed once per distinct
+    schedule); only the few with something due are loaded as objects, so a minute with
+    nothing due costs one SELECT and the watermark UPDATE.
+    """
     grace = timedelta(hours=st.outbox_grace_hours)
     if st.reminders_seed_defaults:
         seed_missing_teams(s, now, grace, st.digest_time)
-    rows = list(s.scalars(select(EventSeries).order_by(EventSeries.id)))
+    heads = s.execute(select(EventSeries.id, EventSeries.active, EventSeries.created_at,
+                             EventSeries.last_ticked_at, type_coerce(EventSeries.spec, Text),
+                             type_coerce(EventSeries.leads, Text)).order_by(EventSeries.id)).all()
     ticked: list[int] = []
-    digests: list[tuple[EventSeries, Due]] = []
-    count = 0
-    for row in rows:
-        since = row.last_ticked_at or row.created_at
+    failed: set[int] = set()
+    due_of: dict[int, list[Due]] = {}
+    for sid, active, created_at, last_ticked_at, spec_text, leads_text in heads:
+        since = last_ticked_at or created_at
         if now <= since:
             continue
-        if row.active:
+        if active:
             try:
-                with s.begin_nested():
-                    for due in due_reminders(spec_of(row), leads_of(row), since, now, grace):
-                        count += 1
-                        if row.kind in DIGEST_KINDS:
-                            digests.append((row, due))
-                        else:
-                            HANDLERS[row.kind](s, row, due, now, st)
+                spec, leads = _schedule(spec_text, leads_text)
+                dues = due_reminders(spec, leads, since, now, grace)
             except Exception:
-                log.exception("reminder series %s failed at %s; will retry next tick", row.id, now)
+                log.exception("reminder series %s failed at %s; will retry next tick", sid, now)
+                failed.add(sid)
                 continue
-        ticked.append(row.id)
+            if dues:
+                due_of[sid] = dues
+        ticked.append(sid)
+    rows: dict[int, EventSeries] = {}
+    ids = sorted(due_of)
+    for i in range(0, len(ids), 500):
+        rows.update((r.id, r) for r in s.scalars(select(EventSeries).where(EventSeries.id.in_(ids[i:i + 500]))))
+    t = Tick(s, now, st)
+    digests: list[tuple[EventSeries, Due]] = []
+    count = 0
+    for sid in ids:
+        row, dues = rows[sid], due_of[sid]
+        if row.kind in DIGEST_KINDS:
+            digests += [(row, due) for due in dues]
+        else:
+            mark = len(t.items)
+            try:
+                with s.begin_nested():  # a failing series undoes its own writes only
+                    for due in dues:
+                        HANDLERS[row.kind](t, row, due)
+            except Exception:
+                del t.items[mark:]
+                log.exception("reminder series %s failed at %s; will retry next tick", sid, now)
+                failed.add(sid)
+                continue
+        count += len(dues)
     if digests:
         # the latest occurrence per series is enough: yesterday's digest is stale news
         latest: dict[int, tuple[EventSeries, Due]] = {}
         for r, d in digests:
             latest[r.id] = (r, d)
-        _digests(s, list(latest.values()), now, st, commands)
+        _digests(t, list(latest.values()), commands)
+    outbox.enqueue_many(s, t.items, now)
+    ticked = [sid for sid in ticked if sid not in failed]
     for i in range(0, len(ticked), 500):
         s.execute(update(EventSeries).where(EventSeries.id.in_(ticked[i:i + 500]))
-                  .values(last_ticked_at=now))
+                  .values(last_ticked_at=now).execution_options(synchronize_session=False))
+    done = set(ticked)
+    for obj in list(s.identity_map.values()):  # the UPDATE skipped the session's copies
+        if isinstance(obj, EventSeries) and obj.id in done:
+            set_committed_value(obj, "last_ticked_at", now)
     return count
 
 

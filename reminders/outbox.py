@@ -13,11 +13,12 @@ Rules it enforces (DESIGN: "exactly once to the user"):
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,13 +27,112 @@ from storage.db import Database
 from storage.models import Identity, OutboxMessage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
-def _identity_of(session: Session, member_id: int | None, villager_id: int | None) -> Identity | None:
-    q = select(Identity).where(Identity.blocked_at.is_(None))
-    q = q.where(Identity.member_id == member_id) if member_id else q.where(
-        Identity.villager_id == villager_id)
-    return session.scalars(q.order_by(Identity.last_seen_at.desc()).limit(1)).first()
+BATCH = 500  # keys / ids per IN (...) list: well inside SQLite's and PostgreSQL's limits
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to queue: to a person (member or villager) or straight to a chat."""
+
+    key: str
+    reply: Reply
+    member_id: int | None = None
+    villager_id: int | None = None
+    platform: str | None = None
+    chat_id: str | None = None
+    not_before: datetime | None = None
+    missed: bool = False
+
+
+def _chunks(seq: Sequence[T]) -> Iterator[Sequence[T]]:
+    for i in range(0, len(seq), BATCH):
+        yield seq[i:i + BATCH]
+
+
+def _latest_identities(session: Session, column: Any, ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Person id -> (platform, chat_id) of their most recently seen identity not blocked
+    (on a tie, the older identity, as the one-row query returned on SQLite)."""
+    out: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(sorted(ids)):
+        rows = session.execute(
+            select(column, Identity.platform, Identity.chat_id)
+            .where(Identity.blocked_at.is_(None), column.in_(chunk))
+            .order_by(Identity.last_seen_at.desc(), Identity.id))
+        for pid, platform, chat_id in rows:
+            out.setdefault(pid, (platform, chat_id))
+    return out
+
+
+def _existing_keys(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(keys):
+        found.update(session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(chunk))))
+    return found
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> list[str]:
+    """Insert a batch; if a racing worker queued one of the keys meanwhile, the unique
+    constraint refuses the batch and we retry row by row, each in its own savepoint."""
+    try:
+        with session.begin_nested():
+            session.execute(insert(OutboxMessage), rows)
+        return [r["key"] for r in rows]
+    except IntegrityError:
+        pass
+    done = []
+    for row in rows:
+        try:
+            with session.begin_nested():
+                session.execute(insert(OutboxMessage), [row])
+            done.append(row["key"])
+        except IntegrityError:  # another worker queued the same key a moment ago
+            continue
+    return done
+
+
+def enqueue_many(session: Session, items: Iterable[Outgoing], now: datetime) -> list[str]:
+    """Queue many messages with a handful of queries; returns the keys newly queued.
+
+    Same rules as `enqueue`, set-based so a prefecture-wide tick stays cheap: a key
+    already in the outbox (or repeated in `items`: the first wins) is skipped; people
+    are resolved to their latest unblocked identity in one query per batch, and
+    someone without one gets an `undeliverable` row; rows keep the order of `items`,
+    which is the order they are delivered in.
+    """
+    todo: dict[str, Outgoing] = {}
+    for it in items:
+        todo.setdefault(it.key, it)
+    if not todo:
+        return []
+    present = _existing_keys(session, list(todo))
+    fresh = [it for k, it in todo.items() if k not in present]
+    members = _latest_identities(session, Identity.member_id,
+                                 {it.member_id for it in fresh if it.chat_id is None and it.member_id})
+    villagers = _latest_identities(session, Identity.villager_id,
+                                   {it.villager_id for it in fresh if it.chat_id is None
+                                    and not it.member_id and it.villager_id})
+    rows: list[dict[str, Any]] = []
+    for it in fresh:
+        platform, chat_id, status = it.platform, it.chat_id, "pending"
+        if chat_id is None:
+            found = members.get(it.member_id) if it.member_id else villagers.get(it.villager_id or 0)
+            if found is None:
+                status = "undeliverable"
+            else:
+                platform, chat_id = found
+        if it.missed and status == "pending":
+            status = "missed"
+        rows.append({"key": it.key, "platform": platform, "chat_id": chat_id,
+                     "member_id": it.member_id, "villager_id": it.villager_id,
+                     "payload": it.reply.to_payload(), "status": status, "attempts": 0,
+                     "created_at": now, "not_before": it.not_before or now})
+    queued: list[str] = []
+    for chunk in _chunks(rows):
+        queued += _insert(session, list(chunk))
+    return queued
 
 
 def enqueue(session: Session, *, key: str, reply: Reply, now: datetime,
@@ -46,28 +146,9 @@ def enqueue(session: Session, *, key: str, reply: Reply, now: datetime,
     grace period): the row keeps its key, so it is never sent later, and shows what
     was lost.
     """
-    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
-        return False
-    status = "pending"
-    if chat_id is None:
-        ident = _identity_of(session, member_id, villager_id)
-        if ident is None:
-            status = "undeliverable"
-        else:
-            platform, chat_id = ident.platform, ident.chat_id
-    if missed and status == "pending":
-        status = "missed"
-    row = OutboxMessage(
-        key=key, platform=platform, chat_id=chat_id, member_id=member_id,
-        villager_id=villager_id, payload=reply.to_payload(), status=status,
-        created_at=now, not_before=not_before or now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:  # another worker queued the same key a moment ago
-        return False
-    return True
+    item = Outgoing(key=key, reply=reply, member_id=member_id, villager_id=villager_id,
+                    platform=platform, chat_id=chat_id, not_before=not_before, missed=missed)
+    return bool(enqueue_many(session, [item], now))
 
 
 @dataclass

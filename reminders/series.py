@@ -7,6 +7,8 @@ and first secretaries manage their own team, admins and supervisors their county
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -113,30 +115,102 @@ def team_county_id(s: Session, team_id: int) -> int | None:
                     .join(Team, Team.village_id == Village.id).where(Team.id == team_id))
 
 
-def recipients(s: Session, row: EventSeries) -> list[Recipient]:
+class Directory:
+    """Who can be reached, loaded once for many series: active members by team and by
+    county, each team's county and village, and the villagers registered with the bot.
+
+    `team_ids=None` covers every team (the tick); a list covers just those (one series).
+    Each part is loaded on first use, so a tick with nothing due loads nothing.
+    """
+
+    def __init__(self, s: Session, team_ids: Iterable[int] | None = None) -> None:
+        self.s = s
+        self.scope = None if team_ids is None else sorted(set(team_ids))
+        self._teams: dict[int, tuple[int, int | None]] | None = None
+        self._by_team: dict[int, list[Member]] | None = None
+        self._by_county: dict[int | None, list[Member]] | None = None
+        self._villagers: dict[int, list[int]] | None = None
+
+    def _team_info(self) -> dict[int, tuple[int, int | None]]:
+        """team id -> (village id, county id)."""
+        if self._teams is None:
+            q = (select(Team.id, Team.village_id, Township.county_id)
+                 .join(Village, Team.village_id == Village.id)
+                 .join(Township, Village.township_id == Township.id))
+            if self.scope is not None:
+                q = q.where(Team.id.in_(self.scope))
+            self._teams = {t: (v, c) for t, v, c in self.s.execute(q)}
+        return self._teams
+
+    def county_of(self, team_id: int) -> int | None:
+        info = self._team_info().get(team_id)
+        return info[1] if info else None
+
+    def _load_members(self) -> None:
+        q = select(Member).where(Member.active.is_(True))
+        if self.scope is not None:
+            counties = {self.county_of(t) for t in self.scope}
+            cond = Member.team_id.in_(self.scope) | Member.county_id.in_(
+                [c for c in counties if c is not None])
+            if None in counties:
+                cond = cond | Member.county_id.is_(None)
+            q = q.where(cond)
+        by_team: dict[int, list[Member]] = defaultdict(list)
+        by_county: dict[int | None, list[Member]] = defaultdict(list)
+        for m in self.s.scalars(q.order_by(Member.id)):
+            if m.team_id is not None:
+                by_team[m.team_id].append(m)
+            by_county[m.county_id].append(m)
+        self._by_team, self._by_county = by_team, by_county
+
+    def team_members(self, team_id: int) -> list[Member]:
+        """Active members of the team, by id."""
+        if self._by_team is None:
+            self._load_members()
+        assert self._by_team is not None
+        return self._by_team.get(team_id, [])
+
+    def county_members(self, county_id: int | None) -> list[Member]:
+        """Active members whose own county is this one (admins, supervisors), by id."""
+        if self._by_county is None:
+            self._load_members()
+        assert self._by_county is not None
+        return self._by_county.get(county_id, [])
+
+    def villagers(self, team_id: int) -> list[int]:
+        """Villagers of the team's village who registered with the bot, by id."""
+        if self._villagers is None:
+            villages = sorted({v for v, _ in self._team_info().values()})
+            found: dict[int, list[int]] = defaultdict(list)
+            for i in range(0, len(villages), 500):
+                for vid, village in self.s.execute(
+                        select(Villager.id, Villager.village_id)
+                        .join(Identity, Identity.villager_id == Villager.id)
+                        .where(Villager.village_id.in_(villages[i:i + 500])).distinct()
+                        .order_by(Villager.id)):
+                    found[village].append(vid)
+            self._villagers = found
+        info = self._team_info().get(team_id)
+        return self._villagers.get(info[0], []) if info else []
+
+
+def recipients(s: Session, row: EventSeries, directory: Directory | None = None) -> list[Recipient]:
     """Members by role (team roles: this team; admin/supervisor: the team's county),
     listed members, and the village's registered villagers for a council notice."""
+    d = directory or Directory(s, [row.team_id])
     aud = row.audience or {}
     roles = set(aud.get("roles", []))
     ids: set[int] = set(aud.get("members", []))
-    team_roles = [r for r in roles if r in {x.value for x in TEAM_ROLES}]
+    team_roles = {r for r in roles if r in {x.value for x in TEAM_ROLES}}
     if team_roles:
-        ids |= set(s.scalars(select(Member.id).where(
-            Member.team_id == row.team_id, Member.active.is_(True), Member.role.in_(team_roles))))
-    county_roles = [r for r in roles if r in (Role.ADMIN.value, Role.SUPERVISOR.value)]
+        ids |= {m.id for m in d.team_members(row.team_id) if m.role in team_roles}
+    county_roles = {r for r in roles if r in (Role.ADMIN.value, Role.SUPERVISOR.value)}
     if county_roles:
-        ids |= set(s.scalars(select(Member.id).where(
-            Member.county_id == team_county_id(s, row.team_id), Member.active.is_(True),
-            Member.role.in_(county_roles))))
+        ids |= {m.id for m in d.county_members(d.county_of(row.team_id)) if m.role in county_roles}
     out = [Recipient(member_id=i) for i in sorted(ids)]
     if Role.VILLAGER.value in roles:
-        team = s.get(Team, row.team_id)
-        assert team is not None
         # Only villagers who registered with the bot can be reached.
-        vids = s.scalars(select(Villager.id).join(Identity, Identity.villager_id == Villager.id)
-                         .where(Villager.village_id == team.village_id).distinct()
-                         .order_by(Villager.id))
-        out += [Recipient(villager_id=v) for v in vids]
+        out += [Recipient(villager_id=v) for v in d.villagers(row.team_id)]
     return out
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -309,15 +310,32 @@ def digest_counts(session: Session, *, county_id: int | None = None,
     by_category / by_status: tickets filed in the last `days` days (status codes as keys,
     see STATUS_LABELS).
     """
-    accept_hours, close_days = _limits(accept_hours, close_days)
     q = select(Complaint)
     if county_id is not None:
         q = q.where(Complaint.county_id == county_id)
     if village_id is not None:
         q = q.where(Complaint.village_id == village_id)
+    return _count(session.scalars(q), now, accept_hours, close_days, days)
+
+
+def digest_counts_by_village(session: Session, village_ids: Iterable[int], *, now: datetime,
+                             accept_hours: int | None = None, close_days: int | None = None,
+                             days: int = 30) -> dict[int, dict]:
+    """`digest_counts(village_id=…)` for many villages at once (one query per 500)."""
+    ids = sorted(set(village_ids))
+    found: dict[int, list[Complaint]] = {v: [] for v in ids}
+    for i in range(0, len(ids), 500):
+        for c in session.scalars(select(Complaint).where(Complaint.village_id.in_(ids[i:i + 500]))):
+            found[c.village_id].append(c)
+    return {v: _count(cs, now, accept_hours, close_days, days) for v, cs in found.items()}
+
+
+def _count(complaints: Iterable[Complaint], now: datetime, accept_hours: int | None,
+           close_days: int | None, days: int) -> dict:
+    accept_hours, close_days = _limits(accept_hours, close_days)
     since = now - timedelta(days=days)
     result: dict = {"open": 0, "overdue": 0, "by_category": {}, "by_status": {}}
-    for c in session.scalars(q):
+    for c in complaints:
         if c.status in OPEN_STATUSES:
             result["open"] += 1
             if overdue_kind(c, now, accept_hours, close_days):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services import dates
@@ -198,12 +198,29 @@ def leave_dates(session: Session, member_id: int, start: date, end: date) -> dic
     After 销假 only the days actually taken count. Report-only absences (公差/出差)
     are included: they excuse the absence from the village like leave does.
     """
-    out: dict[date, Decimal] = defaultdict(Decimal)
-    for lv in member_leaves(session, member_id, HOLDING, start, end):
-        for d, f in day_fractions(taken_range(lv)):
-            if start <= d <= end:
-                out[d] = min(Decimal(1), out[d] + f)
-    return {d: f for d, f in sorted(out.items()) if f > 0}
+    return leave_dates_many(session, [member_id], start, end).get(member_id, {})
+
+
+def leave_dates_many(session: Session, member_ids: Iterable[int], start: date,
+                     end: date) -> dict[int, dict[date, Decimal]]:
+    """`leave_dates` for many members at once (one query per 500), for digests and ticks.
+
+    Members without leave in the range are absent from the result.
+    """
+    ids = sorted(set(member_ids))
+    acc: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for i in range(0, len(ids), 500):
+        q = (select(LeaveRequest).where(LeaveRequest.member_id.in_(ids[i:i + 500]),
+                                        LeaveRequest.status.in_(HOLDING),
+                                        LeaveRequest.end >= start, LeaveRequest.start <= end)
+             .order_by(LeaveRequest.start, LeaveRequest.id))
+        for lv in session.scalars(q):
+            out = acc[lv.member_id]
+            for d, f in day_fractions(taken_range(lv)):
+                if start <= d <= end:
+                    out[d] = min(Decimal(1), out[d] + f)
+    result = {mid: {d: f for d, f in sorted(days.items()) if f > 0} for mid, days in acc.items()}
+    return {mid: days for mid, days in result.items() if days}
 
 
 def pending_approvals(session: Session, approver_member_id: int) -> list[LeaveRequest]:
@@ -214,12 +231,40 @@ def pending_approvals(session: Session, approver_member_id: int) -> list[LeaveRe
         .order_by(LeaveRequest.created_at, LeaveRequest.id)))
 
 
+def pending_counts(session: Session, approver_ids: Iterable[int]) -> dict[int, int]:
+    """How many requests wait for each approver: `len(pending_approvals)` for many at once."""
+    ids = sorted(set(approver_ids))
+    out: dict[int, int] = {}
+    for i in range(0, len(ids), 500):
+        for approver, n in session.execute(
+                select(LeaveRequest.approver_id, func.count())
+                .where(LeaveRequest.approver_id.in_(ids[i:i + 500]), LeaveRequest.status == PENDING)
+                .group_by(LeaveRequest.approver_id)):
+            out[approver] = n
+    return out
+
+
 def unreturned(session: Session, team_id: int, today: date) -> list[LeaveRequest]:
     """CONTRACT: approved leave of the team that ended before today without 销假."""
-    return list(session.scalars(
-        select(LeaveRequest).where(LeaveRequest.team_id == team_id,
-                                   LeaveRequest.status == APPROVED, LeaveRequest.end < today)
-        .order_by(LeaveRequest.end, LeaveRequest.id)))
+    return unreturned_many(session, {team_id: today}).get(team_id, [])
+
+
+def unreturned_many(session: Session, today_of: dict[int, date]) -> dict[int, list[LeaveRequest]]:
+    """`unreturned` for many teams (team id -> that team's today) in one query per 500."""
+    ids = sorted(today_of)
+    out: dict[int, list[LeaveRequest]] = defaultdict(list)
+    if not ids:
+        return out
+    latest = max(today_of.values())
+    rows: list[LeaveRequest] = []
+    for i in range(0, len(ids), 500):
+        rows += session.scalars(select(LeaveRequest).where(
+            LeaveRequest.team_id.in_(ids[i:i + 500]), LeaveRequest.status == APPROVED,
+            LeaveRequest.end < latest))
+    for lv in sorted(rows, key=lambda lv: (lv.end, lv.id)):
+        if lv.team_id is not None and lv.end < today_of[lv.team_id]:
+            out[lv.team_id].append(lv)
+    return out
 
 
 def get(session: Session, leave_id: int) -> LeaveRequest:

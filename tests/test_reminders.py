@@ -137,20 +137,19 @@ def test_restart_in_the_middle_of_a_tick(settings: Settings, clock, monkeypatch)
         team = s.scalars(select(Team)).one()
         sv.add_series(s, team=team, title="村民会议", spec=sv.parse_when("2026-11-26 15:00", team.timezone),
                       leads=(sv.Lead(minutes=60),), audience="villagers", now=clock.now(), by="t")
-    real, calls = outbox.enqueue, {"n": 0}
+    real = outbox.enqueue_many
 
-    def crashing(session, **kw):  # type: ignore[no-untyped-def]
-        calls["n"] += kw["key"].startswith("ev:")
-        if calls["n"] == 5:
-            session.commit()  # half the rows made it to disk before the crash
-            raise SystemExit("power cut")
-        return real(session, **kw)
+    def crashing(session, items, now):  # type: ignore[no-untyped-def]
+        events = [it for it in items if it.key.startswith("ev:")]
+        real(session, events[:4], now)
+        session.commit()  # half the rows made it to disk before the crash
+        raise SystemExit("power cut")
 
-    monkeypatch.setattr(outbox, "enqueue", crashing)
+    monkeypatch.setattr(outbox, "enqueue_many", crashing)
     with pytest.raises(SystemExit):
         with db.session() as s:
             dispatch.run(s, at("2026-11-26 14:00"), settings)
-    monkeypatch.setattr(outbox, "enqueue", real)
+    monkeypatch.setattr(outbox, "enqueue_many", real)
     assert 0 < len(rows(first, "ev:")) < 11
     db.dispose()
     second = BotCore.create(settings, clock, migrate=False, db=Database(settings.database_url))
