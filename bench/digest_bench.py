@@ -40,6 +40,7 @@ from storage.models import (  # noqa: E402
     County,
     DailyReport,
     Identity,
+    LeaveRequest,
     Member,
     OutboxMessage,
     Team,
@@ -100,10 +101,34 @@ def build(db: Database, rnd: random.Random) -> None:
                                      "latitude": 26.0, "longitude": 107.0, "inside": True})
         s.execute(insert(DailyReport), reports)
         s.execute(insert(CheckIn), checkins)
+        leaves = synthetic_leave(members, rnd)
+        s.execute(insert(LeaveRequest), leaves)
         for team in s.scalars(select(Team)):
             ensure_defaults(s, team, NOW - timedelta(hours=1), since=NOW - timedelta(hours=1))
     print(f"data: {TEAMS} teams, {len(members)} members, {len(reports)} reports, "
-          f"{len(checkins)} check-ins, no leave — built in {time.perf_counter() - t0:.1f} s")
+          f"{len(checkins)} check-ins, {len(leaves)} leave requests "
+          f"({Counter(lv['status'] for lv in leaves)}) — built in {time.perf_counter() - t0:.1f} s")
+
+
+def synthetic_leave(members, rnd: random.Random) -> list[dict]:  # type: ignore[no-untyped-def]
+    """About a quarter of the members take one leave this month: most reported back,
+    some ended without 销假, some still waiting for their leader's approval."""
+    leader_of = {tid: mid for mid, tid, role in members if role == "team_leader"}
+    out = []
+    for mid, tid, role in members:
+        if tid is None or role == "team_leader" or rnd.random() > 0.25:
+            continue
+        start = MONTH_START + timedelta(days=rnd.randrange(0, 28))
+        end = start + timedelta(days=rnd.randrange(0, 3))
+        today = NOW.astimezone(SH).date()
+        status = ("pending" if start > today else
+                  "approved" if end < today and rnd.random() < 0.2 else "returned")
+        out.append({"member_id": mid, "team_id": tid, "kind": "事假", "start": start, "end": end,
+                    "reason": "家里有事", "status": status, "approver_id": leader_of.get(tid),
+                    "created_at": NOW - timedelta(days=30), "report_only": False,
+                    "decided_at": None if status == "pending" else NOW - timedelta(days=29),
+                    "actual_end": end if status == "returned" else None})
+    return out
 
 
 async def deliver(db: Database) -> None:

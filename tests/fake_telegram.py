@@ -160,6 +160,32 @@ class Call:
     def result(self) -> Any:
         return self.response.get("result")
 
+    @property
+    def buttons(self) -> dict[str, str]:
+        """Inline buttons of this call's reply_markup: label -> callback_data."""
+        return buttons_of(self.params)
+
+
+def buttons_of(params: JSON) -> dict[str, str]:
+    """label -> callback_data of an inline keyboard, whether sent as JSON text or a dict."""
+    markup = params.get("reply_markup") or {}
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return {b["text"]: b["callback_data"] for row in markup.get("inline_keyboard", [])
+            for b in row if "callback_data" in b}
+
+
+def said(text: str, chat: int | str) -> Callable[[Call], bool]:
+    """A wait_for predicate: a sendMessage to `chat` whose text contains `text`."""
+    return lambda c: (c.method == "sendMessage" and str(c.params.get("chat_id")) == str(chat)
+                      and text in str(c.params.get("text")))
+
+
+def photo_captioned(text: str, chat: int | str) -> Callable[[Call], bool]:
+    """A wait_for predicate: a sendPhoto to `chat` whose caption contains `text`."""
+    return lambda c: (c.method == "sendPhoto" and str(c.params.get("chat_id")) == str(chat)
+                      and text in str(c.params.get("caption")))
+
 
 @dataclass(frozen=True)
 class RateLimits:

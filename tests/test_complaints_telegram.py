@@ -15,7 +15,7 @@ from handlers.telegram import TelegramChannel
 from services.config import Settings
 from storage.models import AuditEvent, Complaint, Identity, Member, OutboxMessage, Villager
 from tests.conftest import TELEGRAM_TOKEN
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, photo_captioned, said
 
 GROUP = -1001234567890
 VILLAGER_TG, SUPERVISOR_TG, CADRE_TG = 4242, 4343, 4444
@@ -49,37 +49,23 @@ async def tg_group(fake_tg: FakeTelegram, demo: BotCore):  # type: ignore[no-unt
     await channel.stop()
 
 
-def _said(text: str, chat: int):  # type: ignore[no-untyped-def]
-    return lambda c: (c.method == "sendMessage" and str(c.params.get("chat_id")) == str(chat)
-                      and text in str(c.params.get("text")))
 
 
-def _photo(text: str, chat: int):  # type: ignore[no-untyped-def]
-    return lambda c: (c.method == "sendPhoto" and str(c.params.get("chat_id")) == str(chat)
-                      and text in str(c.params.get("caption")))
 
 
-def _button(call, label: str) -> str:  # type: ignore[no-untyped-def]
-    markup = call.params["reply_markup"]
-    markup = json.loads(markup) if isinstance(markup, str) else markup
-    for row in markup["inline_keyboard"]:
-        for b in row:
-            if b["text"] == label:
-                return b["callback_data"]
-    raise AssertionError(f"no button {label}: {markup}")
 
 
 async def _press(fake: FakeTelegram, user: int, call, label: str, expect: str,  # type: ignore[no-untyped-def]
                  chat: int | None = None, reply_chat: int | None = None):
     mark = fake.mark()
-    fake.push_callback(user, _button(call, label), chat_id=chat)
-    return await fake.wait_for(_said(expect, reply_chat or chat or user), since=mark)
+    fake.push_callback(user, call.buttons[label], chat_id=chat)
+    return await fake.wait_for(said(expect, reply_chat or chat or user), since=mark)
 
 
 async def _say(fake: FakeTelegram, user: int, text: str, expect: str):  # type: ignore[no-untyped-def]
     mark = fake.mark()
     fake.push_text(user, text, username="sun_dabo" if user == VILLAGER_TG else None)
-    return await fake.wait_for(_said(expect, user), since=mark)
+    return await fake.wait_for(said(expect, user), since=mark)
 
 
 async def test_anonymous_complaint_about_a_cadre_through_the_supervision_group(
@@ -90,17 +76,17 @@ async def test_anonymous_complaint_about_a_cadre_through_the_supervision_group(
     call = await _press(fake_tg, v, call, "张驻村（驻村干部）", "发生了什么事")
     mark = fake_tg.mark()
     fake_tg.push_photo(v, "PHOTO-1", caption="张驻村说好来入户，等了一上午没见人，电话也不接。")
-    call = await fake_tg.wait_for(_said("在哪里", v), since=mark)
+    call = await fake_tg.wait_for(said("在哪里", v), since=mark)
     call = await _press(fake_tg, v, call, "跳过", "已收到1张照片")
     call = await _press(fake_tg, v, call, "发完了", "实名还是匿名")
     call = await _press(fake_tg, v, call, "匿名反映", "确认提交")
     mark = fake_tg.mark()
-    fake_tg.push_callback(v, _button(call, "提交"))
-    done = await fake_tg.wait_for(_said("您的问题编号是 TS-20261123-0001", v), since=mark)
+    fake_tg.push_callback(v, call.buttons["提交"])
+    done = await fake_tg.wait_for(said("您的问题编号是 TS-20261123-0001", v), since=mark)
     assert "方式：匿名" in done.params["text"]
 
     # one photo and a short card: the photo itself, re-sent by file id, the card its caption
-    card = await fake_tg.wait_for(_photo("【群众反映】TS-20261123-0001", GROUP))
+    card = await fake_tg.wait_for(photo_captioned("【群众反映】TS-20261123-0001", GROUP))
     assert card.params["photo"] == "PHOTO-1" and fake_tg.sent_photo_ids(GROUP) == ["PHOTO-1"]
     text = card.params["caption"]
     assert "反映人：匿名" in text and "涉及：张驻村（驻村干部）" in text and "照片：1张" in text
@@ -110,23 +96,23 @@ async def test_anonymous_complaint_about_a_cadre_through_the_supervision_group(
     # the supervisor accepts in the group, then closes: the note is asked privately
     await _press(fake_tg, SUPERVISOR_TG, card, "受理", "TS-20261123-0001 已受理（陈监督）",
                  chat=GROUP)
-    await fake_tg.wait_for(_said("已经受理", v))
+    await fake_tg.wait_for(said("已经受理", v))
     mark = fake_tg.mark()
-    fake_tg.push_callback(SUPERVISOR_TG, _button(card, "办结"), chat_id=GROUP)
-    await fake_tg.wait_for(_said("请在与我的私聊里填写说明", GROUP), since=mark)
-    await fake_tg.wait_for(_said("请简要写明处理结果", SUPERVISOR_TG), since=mark)
+    fake_tg.push_callback(SUPERVISOR_TG, card.buttons["办结"], chat_id=GROUP)
+    await fake_tg.wait_for(said("请在与我的私聊里填写说明", GROUP), since=mark)
+    await fake_tg.wait_for(said("请简要写明处理结果", SUPERVISOR_TG), since=mark)
     mark = fake_tg.mark()
     fake_tg.push_text(SUPERVISOR_TG, "已约谈张驻村，要求按时入户。")
-    await fake_tg.wait_for(_said("TS-20261123-0001 已办结（陈监督）", GROUP), since=mark)
-    closing = await fake_tg.wait_for(_said("已经办结", v), since=mark)
+    await fake_tg.wait_for(said("TS-20261123-0001 已办结（陈监督）", GROUP), since=mark)
+    closing = await fake_tg.wait_for(said("已经办结", v), since=mark)
     assert "处理结果：已约谈张驻村，要求按时入户。" in closing.params["text"]
     await _press(fake_tg, v, closing, "满意", "谢谢您的评价（满意）")
-    await fake_tg.wait_for(_said("反映人评价：满意", GROUP))
+    await fake_tg.wait_for(said("反映人评价：满意", GROUP))
 
     # the supervisor's /ticket shows the photo too (with the whole record as its caption)
     mark = fake_tg.mark()
     fake_tg.push_text(SUPERVISOR_TG, "/ticket TS-20261123-0001")
-    detail = await fake_tg.wait_for(_photo("办理记录", SUPERVISOR_TG), since=mark)
+    detail = await fake_tg.wait_for(photo_captioned("办理记录", SUPERVISOR_TG), since=mark)
     assert detail.params["photo"] == "PHOTO-1" and "反映人：匿名" in detail.params["caption"]
 
     # the cadre it is about cannot see it, even with the number
@@ -166,7 +152,7 @@ async def test_forged_button_in_the_group_is_refused(fake_tg: FakeTelegram,
         cid = c.id
     mark = fake_tg.mark()
     fake_tg.push_callback(CADRE_TG, f"ts:close:{cid}", chat_id=GROUP)
-    await fake_tg.wait_for(_said("您没有办理这件群众反映的权限", GROUP), since=mark)
+    await fake_tg.wait_for(said("您没有办理这件群众反映的权限", GROUP), since=mark)
     with tg_group.core.db.session() as s:
         assert s.get(Complaint, cid).status == "new"
         refused = s.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()
@@ -191,14 +177,14 @@ async def test_many_photos_and_a_long_card_reach_the_supervisor(fake_tg: FakeTel
         ticket = c.ticket_no
     mark = fake_tg.mark()
     fake_tg.push_text(SUPERVISOR_TG, f"/ticket {ticket}")
-    text = await fake_tg.wait_for(_said("有1张照片未能发送", SUPERVISOR_TG), since=mark)
+    text = await fake_tg.wait_for(said("有1张照片未能发送", SUPERVISOR_TG), since=mark)
     calls = [c for c in fake_tg.calls()[mark:] if str(c.params.get("chat_id")) == str(SUPERVISOR_TG)]
     sent = [c for c in calls if c.ok and c.method in ("sendPhoto", "sendMediaGroup", "sendMessage")]
     # the album with the unknown id is refused, the three good photos go one by one
     assert [c.method for c in sent] == ["sendPhoto"] * 3 + ["sendMessage"] * (len(sent) - 3)
     assert fake_tg.sent_photo_ids(SUPERVISOR_TG) == ids
     assert "反映人：匿名" in sent[3].params["text"]
-    assert _button(text, "受理").startswith("ts:accept:")  # buttons on the last part
+    assert text.buttons["受理"].startswith("ts:accept:")  # buttons on the last part
     for c in calls:
         blob = json.dumps(c.params, ensure_ascii=False)
         assert not any(secret in blob for secret in SECRETS), blob

@@ -4,7 +4,6 @@ their basis, presses [没解决], and the administrator's CLI (another process) 
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from handlers.telegram import TelegramChannel
 from services.clock import ManualClock
 from storage.models import Identity, KbQuestion, Member
 from tests.conftest import TELEGRAM_TOKEN
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, said
 from tests.kb_support import bot_cli, migrated_demo
 
 CADRE_TG, OTHER_TG, ADMIN_TG = 5151, 5252, 5353
@@ -43,25 +42,14 @@ async def kb_tg(fake_tg: FakeTelegram, clock: ManualClock,
     core.db.dispose()
 
 
-def _said(text: str, chat: int):  # type: ignore[no-untyped-def]
-    return lambda c: (c.method == "sendMessage" and str(c.params.get("chat_id")) == str(chat)
-                      and text in str(c.params.get("text")))
 
 
-def _button(call, label: str) -> str:  # type: ignore[no-untyped-def]
-    markup = call.params["reply_markup"]
-    markup = json.loads(markup) if isinstance(markup, str) else markup
-    for row in markup["inline_keyboard"]:
-        for b in row:
-            if b["text"] == label:
-                return b["callback_data"]
-    raise AssertionError(f"no button {label}: {markup}")
 
 
 async def _ask(fake: FakeTelegram, user: int, text: str, expect: str):  # type: ignore[no-untyped-def]
     mark = fake.mark()
     fake.push_text(user, text)
-    return await fake.wait_for(_said(expect, user), since=mark, timeout=15)
+    return await fake.wait_for(said(expect, user), since=mark, timeout=15)
 
 
 async def test_cadre_asks_in_traditional_and_with_typos_then_reports_not_solved(
@@ -79,16 +67,16 @@ async def test_cadre_asks_in_traditional_and_with_typos_then_reports_not_solved(
 
     # someone else cannot press the cadre's [没解决]
     mark = fake_tg.mark()
-    fake_tg.push_callback(OTHER_TG, _button(allowance, "没解决"))
-    await fake_tg.wait_for(_said("您不能替别人操作", OTHER_TG), since=mark, timeout=15)
+    fake_tg.push_callback(OTHER_TG, allowance.buttons["没解决"])
+    await fake_tg.wait_for(said("您不能替别人操作", OTHER_TG), since=mark, timeout=15)
 
     mark = fake_tg.mark()
-    fake_tg.push_callback(c, _button(allowance, "没解决"))
-    sorry = await fake_tg.wait_for(_said("已经记下来了", c), since=mark, timeout=15)
+    fake_tg.push_callback(c, allowance.buttons["没解决"])
+    sorry = await fake_tg.wait_for(said("已经记下来了", c), since=mark, timeout=15)
     mark = fake_tg.mark()
-    fake_tg.push_callback(c, _button(sorry, "转给管理员"))
-    await fake_tg.wait_for(_said("已转给管理员（刘管理）", c), since=mark, timeout=15)
-    card = await fake_tg.wait_for(_said("【政策提问转交】", ADMIN_TG), timeout=15)
+    fake_tg.push_callback(c, sorry.buttons["转给管理员"])
+    await fake_tg.wait_for(said("已转给管理员（刘管理）", c), since=mark, timeout=15)
+    card = await fake_tg.wait_for(said("【政策提问转交】", ADMIN_TG), timeout=15)
     assert "问题：駐村幹部每月補助多少" in card.params["text"]
 
     with kb_tg.core.db.session() as s:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from handlers.telegram import TelegramChannel
 from storage.models import AuditEvent, Identity, LeaveRequest, Member
 from tests.conftest import at
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, buttons_of
 
 CADRE1, LEADER, CADRE2 = 1001, 1002, 1003
 
@@ -54,27 +54,20 @@ async def _press(fake: FakeTelegram, chat: int, data: str, expect: str,
     return await _expect(fake, to or chat, expect, mark)
 
 
-def _buttons(params: dict) -> dict[str, str]:
-    markup = params.get("reply_markup")
-    if isinstance(markup, str):
-        import json
-
-        markup = json.loads(markup)
-    return {b["text"]: b["callback_data"] for row in markup["inline_keyboard"] for b in row}
 
 
 async def test_ask_approve_by_button_refuse_forgery_return_early(fake_tg: FakeTelegram,
                                                                  tg: TelegramChannel) -> None:
     _link_telegram(tg)
     menu = await _say(fake_tg, CADRE1, "/leave", "请选择请假类型")
-    await _press(fake_tg, CADRE1, _buttons(menu)["弹性休假"], "请输入日期")
+    await _press(fake_tg, CADRE1, buttons_of(menu)["弹性休假"], "请输入日期")
     echo = await _say(fake_tg, CADRE1, "下周一到周三",
                       "11月30日(周一) 至 12月2日(周三)，共3天，其中工作日3天")
-    await _press(fake_tg, CADRE1, _buttons(echo)["确认"], "请简单说明事由")
+    await _press(fake_tg, CADRE1, buttons_of(echo)["确认"], "请简单说明事由")
     card = await _say(fake_tg, CADRE1, "回家照顾生病的母亲", "【请假审批】张驻村申请弹性休假",
                       to=LEADER)
-    approve = _buttons(card)["批准"]
-    assert approve.startswith("lv:a:") and set(_buttons(card)) == {"批准", "驳回"}
+    approve = buttons_of(card)["批准"]
+    assert approve.startswith("lv:a:") and set(buttons_of(card)) == {"批准", "驳回"}
 
     # cadre2 sends the leader's callback data: refused and audited, the leave stays pending
     await _press(fake_tg, CADRE2, approve, "您不是这条请假的审批人", to=CADRE2)
@@ -88,7 +81,7 @@ async def test_ask_approve_by_button_refuse_forgery_return_early(fake_tg: FakeTe
 
     tg.core.clock.set(at("2026-12-01 09:00"))  # type: ignore[attr-defined]
     back = await _say(fake_tg, CADRE1, "/back", "返岗：12月1日，实际请假1天（工作日1天）")
-    await _press(fake_tg, CADRE1, _buttons(back)["确认销假"], "张驻村已销假", to=LEADER)
+    await _press(fake_tg, CADRE1, buttons_of(back)["确认销假"], "张驻村已销假", to=LEADER)
     await _say(fake_tg, CADRE1, "/myleave", "12月弹性休假：每月3天，已用0天，待批0天，剩余3天")
     with tg.core.db.session() as s:
         assert s.scalar(select(LeaveRequest.status)) == "returned"
