@@ -12,7 +12,7 @@ from conversations.messages import Incoming
 from services.clock import ManualClock
 from storage.models import AuditEvent, KbQuestion
 from tests.harness import ChatHarness, run_console_script
-from tests.kb_support import NEW_ENTRY, ROOT, bot_cli, migrated_demo
+from tests.kb_support import NEW_ENTRY, ROOT, SHIPPED, bot_cli, migrated_demo
 
 LONG_QUESTION = "请问驻村干部在村里的时候每个月的生活补助标准到底是多少钱，是按天算还是按月发放的？"
 LONG_STATEMENT = ("今天上午走访了三户脱贫户，了解了他们家的收入情况和产业发展遇到的困难，"
@@ -126,7 +126,7 @@ def test_villager_question_is_answered_statement_offered_as_complaint(chat: Chat
 
 def test_reload_is_for_administrators(chat: ChatHarness) -> None:
     assert "/reload 只对管理员开放" in chat.send("cadre1", "/reload")
-    assert "知识库已重新加载，共 108 条" in chat.send("admin", "/reload")
+    assert f"知识库已重新加载，共 {SHIPPED} 条" in chat.send("admin", "/reload")
 
 
 # -- administration from another process ----------------------------------------------------
@@ -159,7 +159,7 @@ def test_import_in_another_process_reaches_the_running_bot(mchat: ChatHarness,
     res = bot_cli(url, "admin", "kb-import", str(good))
     assert res.returncode == 0, res.stderr
     assert "已导入《lights.yaml》：1 条（village-road-lights）" in res.stdout
-    assert "知识库现有 109 条" in res.stdout
+    assert f"知识库现有 {SHIPPED + 1} 条" in res.stdout
     # the running bot (this process) picks it up on the next question, no restart
     out = mchat.send("cadre1", "路灯不亮向谁报修")
     assert "乡镇建设办" in out and "依据：示范县《农村公共照明管护办法》" in out
@@ -167,7 +167,7 @@ def test_import_in_another_process_reaches_the_running_bot(mchat: ChatHarness,
     done = bot_cli(url, "admin", "kb-unanswered", "--done", "1")
     assert "已标记 1 个问题" in done.stdout
     assert "没有未解决" in bot_cli(url, "admin", "kb-unanswered", "--days", "36500").stdout
-    assert "共 109 条（导入 1 条）" in bot_cli(url, "admin", "kb-reload").stdout
+    assert f"共 {SHIPPED + 1} 条（导入 1 条）" in bot_cli(url, "admin", "kb-reload").stdout
 
 
 def test_console_script(tmp_path: Path) -> None:
@@ -179,4 +179,4 @@ def test_console_script(tmp_path: Path) -> None:
     assert "-> admin: 【政策提问转交】" in out
     assert "-> villager: 【农村低保怎么申请？】" in out
     assert "存为今日日志" in out
-    assert "-> admin: 知识库已重新加载，共 108 条" in out
+    assert f"-> admin: 知识库已重新加载，共 {SHIPPED} 条" in out

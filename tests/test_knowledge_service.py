@@ -16,6 +16,7 @@ from services import actors
 from services import knowledge as svc
 from services.errors import PermissionDenied, UserError
 from storage.models import KbImport
+from tests.kb_support import SHIPPED
 
 OVERRIDE = """\
 - id: living-allowance
@@ -62,7 +63,7 @@ def test_import_replaces_a_shipped_entry_and_bumps_the_marker(demo: BotCore, tmp
         assert svc.version_token(s) != before
     with demo.db.session() as s:
         kb = svc.shared(s)
-        assert len(kb) == 108 and "1300元" in kb.get("living-allowance").answer  # type: ignore[union-attr]
+        assert len(kb) == SHIPPED and "1300元" in kb.get("living-allowance").answer  # type: ignore[union-attr]
         assert kb.answer("駐村幹部每月補助多少").best.entry.answer.startswith("本县标准")  # type: ignore[union-attr]
     # re-importing the same file name deactivates the older copy
     f.write_text(OVERRIDE.replace("1300", "1400"), encoding="utf-8")
@@ -124,7 +125,7 @@ def test_reload_marker_and_warm_up(demo: BotCore, monkeypatch: pytest.MonkeyPatc
     with demo.db.session() as s:
         kb = svc.shared(s)
         assert svc.warm_up(s) is None  # already built: only checks the marker
-        assert svc.reload_now(s, demo.clock.now()) == 108
+        assert svc.reload_now(s, demo.clock.now()) == SHIPPED
         assert svc.shared(s) is not kb  # rebuilt for the new token
     monkeypatch.setattr(svc, "_built", None)
     with demo.db.session() as s:
