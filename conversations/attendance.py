@@ -161,8 +161,8 @@ def export_command(ctx: Ctx, args: str) -> Replies:
     path = export.output_dir(ctx.settings.files_dir) / f"export-{team_id}-{ctx.now:%Y%m%d%H%M%S}.xlsx"
     export.build_workbook(ctx.session, team_id, month, path)
     ctx.audit("export", subject=f"team:{team_id}", month=f"{month:%Y-%m}")
-    return [Reply(f"{team.name} {month.year}年{month.month}月工作表（工作日志、考勤、打卡记录、"
-                  "驻村工作记实）。", attachments=[Attachment("document", str(path), name)])]
+    return [Reply(f"{team.name} {month.year}年{month.month}月工作表（{'、'.join(export.sheets())}）。",
+                  attachments=[Attachment("document", str(path), name)])]
 
 
 def monthly_command(ctx: Ctx, args: str) -> Replies:
