@@ -115,9 +115,14 @@ def upgrade(url: str, *, engine: Engine | None = None, revision: str = "heads") 
     from alembic import command
 
     cfg = alembic_config(url)
-    if engine is not None:
+    # Always through make_engine: it creates the SQLite file's folder (data/ on a fresh
+    # clone) and sets the same pragmas and transaction handling the bot uses.
+    own = engine is None
+    engine = engine or make_engine(url)
+    try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
-    else:
-        command.upgrade(cfg, revision)
+    finally:
+        if own:
+            engine.dispose()

@@ -67,3 +67,11 @@ def test_make_run_without_token_starts_the_console_demo(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert "未设置 BOT_TOKEN：启动控制台演示" in proc.stdout
     assert "-> leader: 姓名：王组长" in proc.stdout
+
+
+def test_migrate_creates_the_database_folder_on_a_fresh_machine(tmp_path: Path) -> None:
+    """`make run` migrates first; on a fresh clone the data/ folder does not exist yet."""
+    target = tmp_path / "not" / "there" / "zhucun.sqlite3"
+    done = _bot("migrate", db_url=f"sqlite:///{target}")
+    assert done.returncode == 0, done.stderr
+    assert "数据库已升级到最新结构" in done.stdout and target.exists()
