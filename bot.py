@@ -74,6 +74,7 @@ def _create_team(a: argparse.Namespace, settings: Settings) -> int:
 @admin_command("invite")
 def _invite(a: argparse.Namespace, settings: Settings) -> int:
     from services import admin, invites
+    from services.clock import local_stamp
     from services.roles import ROLE_LABELS, Role, parse_role
 
     role = parse_role(a.role)
@@ -92,7 +93,7 @@ def _invite(a: argparse.Namespace, settings: Settings) -> int:
             max_uses=None if reusable else 1)
         print(f"注册码：{inv.code}  （{ROLE_LABELS[role]}"
               f"{'，可多人使用' if reusable else '，只能用一次'}"
-              f"{'' if inv.expires_at is None else '，有效期至 ' + inv.expires_at.astimezone(ZoneInfo(settings.timezone)).strftime('%Y-%m-%d %H:%M')}）")
+              f"{'' if inv.expires_at is None else '，有效期至 ' + local_stamp(inv.expires_at, settings.timezone)}）")
         print(f"Telegram 链接：{invites.deep_link(settings.bot_username, inv.code)}")
         print(f"控制台：<用户名>: /start {inv.code}")
     return 0

@@ -19,7 +19,7 @@ from conversations.messages import Button, Incoming, Reply, photos
 from conversations.registry import Dialog, Replies, Turn
 from reminders import outbox
 from services import complaints as svc
-from services.clock import local
+from services.clock import local_stamp
 from services.config import Settings
 from services.errors import UserError
 from services.roles import Role
@@ -38,7 +38,7 @@ def action_buttons(c: Complaint, *, all_four: bool = False) -> list[list[Button]
 
 
 def fmt_time(dt: datetime | None, tz: str) -> str:
-    return "" if dt is None else local(dt, tz).strftime("%Y-%m-%d %H:%M")
+    return local_stamp(dt, tz)
 
 
 def card(session: Session, c: Complaint, tz: str, *, full: bool = False) -> str:

@@ -13,7 +13,7 @@ from conversations.context import Ctx
 from conversations.messages import Button, Incoming, Reply, buttons_row, photos
 from conversations.registry import Command, Dialog, Registry, Replies, Turn
 from services import reports as rs
-from services.dates import parse_date_range
+from services.dates import month_day, parse_date_range
 from services.errors import PermissionDenied, UserError
 from services.roles import TEAM_ROLES
 from services.text import split_for_display
@@ -301,9 +301,6 @@ def _report_buttons(r: DailyReport, label: str) -> list[Button]:
     return row
 
 
-def _date_label(d: date) -> str:
-    return f"{d.month}月{d.day}日"
-
 
 def my_reports(ctx: Ctx, args: str) -> Replies:
     member = _member(ctx)
@@ -315,7 +312,7 @@ def my_reports(ctx: Ctx, args: str) -> Replies:
     parts = [rs.format_report(r, ctx.today, preview=120) for r in rows]
     head = f"我的工作日志（第 {offset + 1}–{offset + len(rows)} 篇，共 {total} 篇）："
     buttons: list[list[Button]] = [b for r in rows
-                                   if (b := _report_buttons(r, _date_label(r.report_date)))]
+                                   if (b := _report_buttons(r, month_day(r.report_date)))]
     if offset + PAGE < total:
         buttons.append([Button("更早的日志", f"rp:my:{offset + PAGE}")])
     return [Reply(head + "\n\n" + "\n\n".join(parts), buttons=buttons)]

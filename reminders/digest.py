@@ -26,6 +26,7 @@ from reminders.series import spec_of, when_label
 from services.attendance import expected_by, month_bounds, quota_for
 from services.complaints import digest_counts, digest_counts_by_village
 from services.config import Settings
+from services.dates import month_day
 from services.leave import leave_dates_many, unreturned_many
 from services.leave import pending_counts as leave_pending_counts
 from services.roles import TEAM_ROLES
@@ -155,15 +156,12 @@ def pending_approvals(s: Session, approver_ids: Iterable[int]) -> dict[int, int]
 
 
 # -- rendering -----------------------------------------------------------------------------
-def _md(d: date) -> str:
-    return f"{d.month}月{d.day}日"
-
 
 def render(d: TeamDigest, *, pending: int = 0, commands: frozenset[str] = frozenset()) -> Reply | None:
     """One short message in sections; None when there is nothing to act on."""
     if not d.actionable and not pending:
         return None
-    head = f"{'📅 每周简报' if d.weekly else '☀️ 早上好'} · {d.team_name} · {_md(d.day)}"
+    head = f"{'📅 每周简报' if d.weekly else '☀️ 早上好'} · {d.team_name} · {month_day(d.day)}"
     lines = [head]
     if d.missing:
         label = "上周未报日志" if d.weekly else "昨天未报日志"
@@ -230,7 +228,7 @@ def render_county(c: CountyDigest, weekly: bool) -> Reply | None:
     comp = c.complaints or {}
     if not (c.missing_people or c.behind_people or c.terms or comp.get("open") or comp.get("overdue")):
         return None
-    lines = [f"{'📅 每周简报' if weekly else '☀️ 全县简报'} · {_md(c.day)}（{c.teams} 个工作队）"]
+    lines = [f"{'📅 每周简报' if weekly else '☀️ 全县简报'} · {month_day(c.day)}（{c.teams} 个工作队）"]
     if c.missing_people:
         lines.append(f"【未报日志】{c.missing_people} 人")
     if c.behind_people:

@@ -20,7 +20,6 @@ Decisions (covered by tests/test_attendance_service.py):
 
 from __future__ import annotations
 
-import calendar
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from services.clock import local
 from services.config import Settings, get_settings
+from services.dates import month_bounds
 from services.errors import UserError
 from services.export import register_sheet
 from services.geo import haversine_m, valid_coordinates
@@ -67,10 +67,6 @@ class CheckInResult:
     radius_m: int
     repeated: bool = False  # same check-in sent twice within a short time
     first_today: bool = True  # first counted (inside) check-in of the day
-
-
-def month_bounds(year: int, month: int) -> tuple[date, date]:
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
 def quota_for(role: str, settings: Settings | None = None) -> int:

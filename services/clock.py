@@ -39,6 +39,12 @@ def local(dt: datetime, tz: str) -> datetime:
     return dt.astimezone(ZoneInfo(tz))
 
 
+def local_stamp(dt: datetime | None, tz: str) -> str:
+    """A stored time as the team's wall clock, "2026-12-01 09:00" ("" when unset): how
+    cards, exports and the CLI show times to people, never in UTC."""
+    return "" if dt is None else local(dt, tz).strftime("%Y-%m-%d %H:%M")
+
+
 def as_utc(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)

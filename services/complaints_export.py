@@ -7,9 +7,7 @@ measure): (满意 + 基本满意) / rated tickets.
 
 from __future__ import annotations
 
-import calendar
 from collections import Counter, defaultdict
-from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -18,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services import complaints as svc
-from services.clock import local
+from services.clock import local_stamp
+from services.dates import month_bounds
 from storage.models import Complaint, ComplaintEvent, Team, Village, Villager
 
 DETAIL_HEADERS = [("编号", 18), ("提交时间", 17), ("乡镇", 10), ("村", 10), ("类别", 14),
@@ -33,7 +32,7 @@ SUMMARY_HEADERS = [("乡镇", 10), ("村", 10), ("工作队", 22), ("件数", 8)
 
 def month_complaints(session: Session, year: int, month: int,
                      county_id: int | None = None) -> list[Complaint]:
-    first, last = date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    first, last = month_bounds(year, month)
     q = select(Complaint).where(Complaint.day >= first, Complaint.day <= last)
     if county_id is not None:
         q = q.where(Complaint.county_id == county_id)
@@ -60,9 +59,6 @@ def export_month(session: Session, *, year: int, month: int, tz: str, out_path: 
                  county_id: int | None = None) -> tuple[Path, int]:
     rows = month_complaints(session, year, month, county_id)
 
-    def when(dt):  # type: ignore[no-untyped-def]
-        return "" if dt is None else local(dt, tz).strftime("%Y-%m-%d %H:%M")
-
     wb = Workbook()
     detail = _sheet(wb, "投诉明细", DETAIL_HEADERS, first=True)
     events = _sheet(wb, "办理记录", EVENT_HEADERS)
@@ -76,16 +72,16 @@ def export_month(session: Session, *, year: int, month: int, tz: str, out_path: 
             ComplaintEvent.complaint_id == c.id).order_by(ComplaintEvent.id)))
         last_note = next((e.note for e in reversed(evs) if e.action in svc.ACTIONS and e.note), "")
         detail.append([
-            c.ticket_no, when(c.created_at), village.township.name if village else "",
+            c.ticket_no, local_stamp(c.created_at, tz), village.township.name if village else "",
             village.name if village else "", c.category, svc.subject_label(session, c),
             villager.name if villager else "", (villager.phone or "") if villager else "",
             c.text, c.place_time or "", len(c.photos), svc.STATUS_LABELS[c.status],
-            when(c.accepted_at), when(c.closed_at), last_note,
+            local_stamp(c.accepted_at, tz), local_stamp(c.closed_at, tz), last_note,
             svc.RATINGS.get(c.rating or "", "")])
         for e in evs:
             # anonymous authors stay blank, as in the detail sheet
             who = "系统" if e.actor == "system" else (e.actor_name or "")
-            events.append([c.ticket_no, when(e.at), svc.EVENT_LABELS.get(e.action, e.action), who or "", e.note or ""])
+            events.append([c.ticket_no, local_stamp(e.at, tz), svc.EVENT_LABELS.get(e.action, e.action), who or "", e.note or ""])
     for row in detail.iter_rows(min_row=2):
         row[8].alignment = Alignment(wrap_text=True, vertical="top")
     categories: Counter[tuple[int, str]] = Counter()

@@ -610,6 +610,16 @@ def _fmt_point(d: date, half: Half | None, with_year: bool = False) -> str:
     return s + (HALF_NAMES[half] if half else "")
 
 
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    """First and last day of a month (leap years included): every monthly rule counts on it."""
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def month_day(d: date) -> str:
+    """"11月23日": the short date every message and digest uses."""
+    return f"{d.month}月{d.day}日"
+
+
 def describe_range(
     r: DateRange, workdays: _Workdays | None = None, *, today: date | None = None
 ) -> str:

@@ -295,15 +295,9 @@ class Balance:
         return max(Decimal(0), self.quota - self.used - self.pending)
 
 
-def _month_bounds(year: int, month: int) -> tuple[date, date]:
-    first = date(year, month, 1)
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return first, nxt - timedelta(days=1)
-
-
 def flexible_balance(session: Session, policy: LeavePolicy, member_id: int, year: int,
                      month: int, *, exclude_id: int | None = None) -> Balance:
-    first, last = _month_bounds(year, month)
+    first, last = dates.month_bounds(year, month)
     used = pending = Decimal(0)
     for lv in member_leaves(session, member_id, (PENDING, *HOLDING), first, last):
         if lv.kind != policy.flexible_type or lv.id == exclude_id:
@@ -356,7 +350,7 @@ def check_period(session: Session, policy: LeavePolicy, member_id: int, kind: st
                 "请先在 /myleave 里取消它。")
     if kind == policy.flexible_type:
         for y, m in months_of(r):
-            first, last = _month_bounds(y, m)
+            first, last = dates.month_bounds(y, m)
             need = working_days_in(r, first, last)
             bal = flexible_balance(session, policy, member_id, y, m, exclude_id=exclude_id)
             if need > bal.left:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services import leave as rules
-from services.clock import local
+from services.clock import local_stamp
+from services.dates import month_bounds
 from services.export import register_sheet
 from storage.models import LeaveRequest, Team
 
@@ -26,18 +27,11 @@ def _month(month: Any) -> tuple[date, date]:
         y, m = (int(p) for p in month.split("-")[:2])
     else:
         y, m = month
-    first = date(y, m, 1)
-    nxt = date(y + (m == 12), m % 12 + 1, 1)
-    return first, date.fromordinal(nxt.toordinal() - 1)
+    return month_bounds(y, m)
 
 
 def _half(d: date, half: str | None) -> str:
     return d.isoformat() + ({"am": " 上午", "pm": " 下午"}.get(half or "", ""))
-
-
-def _local(dt: datetime | None, tz: str) -> str:
-    """Times in the sheet are the team's wall clock, as the auditor reads them."""
-    return "" if dt is None else local(dt, tz).strftime("%Y-%m-%d %H:%M")
 
 
 def leave_sheet(session: Session, team_id: int, month: Any) -> tuple[list[str], list[list[Any]], list[int]]:
@@ -56,9 +50,9 @@ def leave_sheet(session: Session, team_id: int, month: Any) -> tuple[list[str], 
             _half(lv.end, lv.end_half if lv.end_half == "am" else None),
             float(cal), float(work), lv.reason, rules.STATUS_LABELS[lv.status],
             lv.approver.name if lv.approver else "",
-            _local(lv.decided_at, tz),
+            local_stamp(lv.decided_at, tz),
             lv.decision_note or "", float(taken) if taken != "" else "",
-            _local(lv.returned_at, tz),
+            local_stamp(lv.returned_at, tz),
         ])
     return HEADERS, rows, WIDTHS
 

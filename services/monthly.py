@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.attendance import _fmt, month_bounds, month_summary
 from services.config import Settings
+from services.dates import month_day
 from services.errors import PermissionDenied, UserError
 from services.export import register_sheet
 from services.reports import households_count
@@ -28,9 +29,6 @@ def _short(text: str) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= ITEM_CHARS else text[:ITEM_CHARS] + "…"
 
-
-def _md(d: date) -> str:
-    return f"{d.month}月{d.day}日"
 
 
 def compile_body(session: Session, member: Member, year: int, month: int, today: date,
@@ -49,18 +47,18 @@ def compile_body(session: Session, member: Member, year: int, month: int, today:
              f"  在村 {sm.days_in_village} 天，应在村 {sm.required_days} 天（定额 {sm.quota} 天"
              f"，请假 {_fmt(sm.leave_days)} 天），提交工作日志 {sm.reported_days} 天。"]
     if sm.village_dates:
-        lines.append("  在村日期：" + "、".join(_md(d) for d in sm.village_dates))
+        lines.append("  在村日期：" + "、".join(month_day(d) for d in sm.village_dates))
     lines.append("二、主要工作")
-    lines += [f"  {_md(r.report_date)}：{_short(r.done)}" for r in reports] or ["  （本月还没有工作日志）"]
+    lines += [f"  {month_day(r.report_date)}：{_short(r.done)}" for r in reports] or ["  （本月还没有工作日志）"]
     lines.append(f"三、走访农户：共 {visits} 户次")
     problems = [r for r in reports if r.problems]
     lines.append("四、发现的问题")
-    lines += [f"  {_md(r.report_date)}：{_short(r.problems or '')}" for r in problems] or ["  无"]
+    lines += [f"  {month_day(r.report_date)}：{_short(r.problems or '')}" for r in problems] or ["  无"]
     lines.append("五、下一步打算")
     latest = next((r for r in reversed(reports) if r.next_steps), None)
     lines.append(f"  {_short(latest.next_steps or '')}" if latest else "  （日志中未填写）")
     lines.append("六、请销假")
-    lines.append("  " + ("、".join(f"{_md(d)}（{_fmt(v)}天）" for d, v in sm.leave_by_date)
+    lines.append("  " + ("、".join(f"{month_day(d)}（{_fmt(v)}天）" for d, v in sm.leave_by_date)
                          if sm.leave_by_date else "无"))
     return "\n".join(lines)
 

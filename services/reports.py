@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.clock import local
+from services.dates import month_bounds
 from services.errors import PermissionDenied, UserError
 from services.export import register_sheet
 from services.roles import ROLE_LABELS, Role
@@ -289,19 +290,13 @@ def format_report(r: DailyReport, today: date | None = None, preview: int | None
 
 
 # -- export sheet -----------------------------------------------------------------------
-def _month_end(month: date) -> date:
-    nxt = month.replace(year=month.year + 1, month=1) if month.month == 12 \
-        else month.replace(month=month.month + 1)
-    return date.fromordinal(nxt.toordinal() - 1)
-
-
 def _reports_sheet(session: Session, team_id: int, month: date):  # type: ignore[no-untyped-def]
     team = session.get(Team, team_id)
     tz = team.timezone if team else "Asia/Shanghai"
     rows = session.execute(
         select(DailyReport, Member).join(Member, Member.id == DailyReport.member_id)
         .where(DailyReport.team_id == team_id, DailyReport.submitted.is_(True),
-               DailyReport.report_date.between(month, _month_end(month)))
+               DailyReport.report_date.between(*month_bounds(month.year, month.month)))
         .order_by(DailyReport.report_date, Member.id)).all()
     headers = ["日期", "姓名", "身份", "工作内容", "走访户数", "走访农户", "发现问题", "下一步",
                "照片数", "提交时间", "最后修改", "修改次数"]
