@@ -15,7 +15,7 @@ from services.export import register_sheet
 from storage.models import LeaveRequest, Team
 
 HEADERS = ["姓名", "类型", "开始", "结束", "天数", "工作日", "事由", "状态", "审批人",
-           "审批时间(UTC)", "审批意见", "实际天数", "销假时间(UTC)"]
+           "审批时间", "审批意见", "实际天数", "销假时间"]
 WIDTHS = [10, 10, 12, 12, 6, 6, 30, 8, 10, 18, 20, 8, 18]
 
 
