@@ -16,12 +16,11 @@ from conversations.messages import Button, Incoming, Reply, buttons_row
 from conversations.registry import Command, Dialog, Registry, Replies, Turn
 from services import complaints as svc
 from services.errors import PermissionDenied, UserError
-from services.roles import Role
+from services.roles import SHORT_ROLE_LABELS, Role
 from services.text_intent import is_question
 from storage.models import Member, Villager
 
 MAX_PLACE = 200
-SHORT_ROLES = {Role.TEAM_LEADER: "组长", Role.FIRST_SECRETARY: "第一书记", Role.CADRE: "驻村干部"}
 ANON_TEXT = ("最后一步：实名还是匿名？\n"
              "· 实名：监督员能看到您的姓名，方便联系您核实。\n"
              "· 匿名：任何人（包括工作队和监督员）都看不到您是谁，办理进度只告诉您本人。")
@@ -72,7 +71,7 @@ class ComplaintDialog(Dialog):
         if not people:
             state["stage"] = "what"
             return Turn.stay(state, Reply(self._what_prompt(state)))
-        rows = [[Button(f"{m.name}（{SHORT_ROLES.get(Role(m.role), '')}）", self.button(f"m{m.id}"))]
+        rows = [[Button(f"{m.name}（{SHORT_ROLE_LABELS[Role(m.role)]}）", self.button(f"m{m.id}"))]
                 for m in people]
         rows.append([Button("整个工作队", self.button("team")),
                      Button("不针对具体人", self.button("none"))])

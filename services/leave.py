@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from services import dates
 from services.config import Settings
 from services.errors import NotFound, PermissionDenied, UserError
-from services.roles import ROLE_LABELS, Role
+from services.roles import SHORT_ROLE_LABELS, Role
 from storage.models import LeaveEvent, LeaveRequest, Member, Team
 
 log = logging.getLogger(__name__)
@@ -419,12 +419,9 @@ def team_leaders(session: Session, team_id: int | None) -> list[Member]:
         Member.active.is_(True)).order_by(Member.id)))
 
 
-SHORT_ROLE = {Role.TEAM_LEADER: "组长", Role.ADMIN: "管理员"}
-
-
 def approver_label(m: Member) -> str:
     role = Role(m.role)
-    return f"{m.name}（{SHORT_ROLE.get(role, ROLE_LABELS[role])}）"
+    return f"{m.name}（{SHORT_ROLE_LABELS[role]}）"
 
 
 # -- state changes ---------------------------------------------------------------------

@@ -23,6 +23,9 @@ ROLE_LABELS: dict[Role, str] = {
     Role.VILLAGER: "村民",
 }
 
+# In a name tag such as 王组长（组长）, where the full label would crowd a button.
+SHORT_ROLE_LABELS: dict[Role, str] = {**ROLE_LABELS, Role.TEAM_LEADER: "组长"}
+
 # People who belong to a work team and do its daily duties (report, check in, leave).
 TEAM_ROLES = frozenset({Role.FIRST_SECRETARY, Role.CADRE, Role.TEAM_LEADER})
 MEMBER_ROLES = frozenset(TEAM_ROLES | {Role.SUPERVISOR, Role.ADMIN})
