@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from reminders import dispatch, outbox  # noqa: E402
+from core import outbox  # noqa: E402
+from reminders import dispatch  # noqa: E402
 from reminders.digest import compute  # noqa: E402
 from reminders.series import ensure_defaults  # noqa: E402
 from services.config import Settings  # noqa: E402
@@ -134,7 +135,7 @@ def synthetic_leave(members, rnd: random.Random) -> list[dict]:  # type: ignore[
 async def deliver(db: Database) -> None:
     from telegram.ext import AIORateLimiter, Application
 
-    from handlers.telegram import send_reply
+    from channels.telegram import send_reply
     from tests.fake_telegram import FakeTelegram, RateLimits
 
     token = "123456:BENCH"

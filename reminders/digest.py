@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.messages import Button, Reply
+from core.messages import Button, Reply
 from reminders.engine import is_working_day, occurrences
 from reminders.series import spec_of, when_label
 from services.attendance import expected_by, month_bounds, quota_for

@@ -21,8 +21,8 @@ from sqlalchemy import Text, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from conversations.messages import Button, Reply
-from reminders import outbox
+from core import outbox
+from core.messages import Button, Reply
 from reminders.digest import compute, county_rollup, pending_approvals, render, render_county
 from reminders.due import Due, due_reminders
 from reminders.leads import Lead

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, text
 
-from conversations.app import BotCore
+from core.app import BotCore
 from services.clock import ManualClock
 from services.config import Settings
 from services.demo import load_demo
@@ -113,7 +113,7 @@ async def fake_tg() -> AsyncIterator[FakeTelegram]:
 @pytest.fixture
 async def tg(fake_tg: FakeTelegram, demo: BotCore):  # type: ignore[no-untyped-def]
     """The demo team served by the real Telegram channel, pointed at the fake Bot API."""
-    from handlers.telegram import TelegramChannel
+    from channels.telegram import TelegramChannel
 
     settings = Settings(database_url=demo.settings.database_url, bot_token=TELEGRAM_TOKEN,
                         telegram_base_url=fake_tg.url, _env_file=None)  # type: ignore[call-arg]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from conversations.app import BotCore
-from handlers.console import ConsoleChannel
+from channels.console import ConsoleChannel
+from core.app import BotCore
 from services.clock import ManualClock
 
 

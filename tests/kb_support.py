@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conversations.app import BotCore
+from core.app import BotCore
 from services.clock import ManualClock
 from services.config import Settings
 from services.demo import load_demo

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from conversations.app import BotCore
+from core.app import BotCore
 from services import attendance as att
 from services import reports as rs
 from services.config import Settings

@@ -6,7 +6,7 @@ import sqlite3
 
 from sqlalchemy import func, select
 
-from conversations.messages import Incoming
+from core.messages import Incoming
 from storage.models import AuditEvent, DialogState, ProcessedUpdate
 from tests.harness import ChatHarness
 
@@ -93,7 +93,7 @@ def test_malformed_console_lines(chat: ChatHarness) -> None:
 
 
 def test_a_failed_step_leaves_no_trace_so_the_redelivered_update_is_handled(chat: ChatHarness) -> None:
-    from conversations.registry import Command
+    from core.registry import Command
     from services.roles import EVERYONE
 
     def boom(ctx, args):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy import func, select
 
-from conversations.messages import Incoming
+from core.messages import Incoming
 from services import admin
 from services import complaints as svc
 from storage.models import (

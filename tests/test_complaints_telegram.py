@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from conversations.app import BotCore
-from handlers.telegram import TelegramChannel
+from channels.telegram import TelegramChannel
+from core.app import BotCore
 from services.config import Settings
 from storage.models import AuditEvent, Complaint, Identity, Member, OutboxMessage, Villager
 from tests.conftest import TELEGRAM_TOKEN

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conversations.messages import Incoming
+from core.messages import Incoming
 from services.clock import ManualClock
 from storage.models import AuditEvent, KbQuestion
 from tests.harness import ChatHarness, run_console_script

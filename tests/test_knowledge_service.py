@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conversations.app import BotCore
+from core.app import BotCore
 from knowledge import KnowledgeFileError
 from services import actors
 from services import knowledge as svc

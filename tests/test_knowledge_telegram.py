@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from handlers.telegram import TelegramChannel
+from channels.telegram import TelegramChannel
 from services.clock import ManualClock
 from storage.models import Identity, KbQuestion, Member
 from tests.conftest import TELEGRAM_TOKEN

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from conversations.messages import Incoming
+from core.messages import Incoming
 from services import leave as rules
 from storage.models import AuditEvent, LeaveRequest
 from tests.harness import ChatHarness, run_console_script

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.app import BotCore
+from core.app import BotCore
 from services import leave as rules
 from services.config import Settings
 from services.dates import DateRange
@@ -288,7 +288,7 @@ def test_leave_sheet_lists_the_months_leave_with_actual_days(s: Session, policy)
 
 
 def test_approval_card_shows_month_to_date_attendance(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
-    from conversations.leave_approval import card_text
+    from conversations.leave.approval import card_text
 
     lv = ask(s, policy, "张驻村", date(2026, 11, 30))
     # Nobody has checked in yet in the fixture: 0 days in the village, quota 15.

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, select
 
-from conversations.messages import Reply
-from reminders import outbox
-from reminders.outbox import Outgoing
+from core import outbox
+from core.messages import Reply
+from core.outbox import Outgoing
 from storage.db import Database
 from storage.models import Identity, Member, OutboxMessage, Villager
 from tests.test_storage import _seed_member

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from conversations.messages import Attachment, Button, Reply, photos
-from handlers.telegram import send_reply
+from channels.telegram import send_reply
+from core.messages import Attachment, Button, Reply, photos
 from tests.conftest import TELEGRAM_TOKEN
 from tests.fake_telegram import FakeTelegram
 

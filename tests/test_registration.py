@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from conversations.app import BotCore
+from core.app import BotCore
 from services import admin, invites
 from services.roles import Role
 from storage.db import Database

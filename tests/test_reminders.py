@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from conversations.app import BotCore
-from reminders import dispatch, outbox
+from core import outbox
+from core.app import BotCore
+from reminders import dispatch
 from reminders import series as sv
 from reminders.digest import compute, render
 from services import admin

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.telegram import TelegramChannel
+from channels.telegram import TelegramChannel
 from storage.models import Identity, Member, OutboxMessage
 from tests.conftest import at
 from tests.fake_telegram import FakeTelegram

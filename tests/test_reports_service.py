@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from conversations.app import BotCore
+from core.app import BotCore
 from services import reports as rs
 from services.errors import UserError
 from services.text_intent import is_question, looks_like_report

@@ -8,8 +8,8 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from conversations.app import BotCore
-from handlers.telegram import TelegramChannel
+from channels.telegram import TelegramChannel
+from core.app import BotCore
 from storage.models import DailyReport, Identity, Member
 from tests.fake_telegram import FakeTelegram
 

@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
-from conversations.messages import Reply
-from reminders import outbox
+from core import outbox
+from core.messages import Reply
 from storage.db import Database
 from storage.models import Base, County, Identity, Member, OutboxMessage, Team, Township, Village
 

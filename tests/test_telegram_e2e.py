@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from conversations.app import BotCore
-from conversations.messages import Reply
-from handlers.telegram import TelegramChannel
-from reminders import outbox
+from channels.telegram import TelegramChannel
+from core import outbox
+from core.app import BotCore
+from core.messages import Reply
 from services import invites
 from services.roles import Role
 from storage.models import Identity, Member, OutboxMessage, Team
@@ -108,7 +108,7 @@ async def test_rate_limited_send_is_retried_not_lost(fake_tg: FakeTelegram, tg: 
 async def test_webhook_mode_receives_updates_with_the_secret(fake_tg: FakeTelegram, demo) -> None:  # type: ignore[no-untyped-def]
     import socket
 
-    from handlers.telegram import TelegramChannel
+    from channels.telegram import TelegramChannel
     from services.config import Settings
     from tests.conftest import TELEGRAM_TOKEN
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from conversations.context import Ctx
-from conversations.messages import Reply
-from conversations.registry import Command, Registry, Replies
+from core.context import Ctx
+from core.messages import Reply
+from core.registry import Command, Registry, Replies
 from services.roles import EVERYONE, ROLE_LABELS, Role
 from storage.models import Identity, Member, Team, Villager
 

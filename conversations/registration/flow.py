@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conversations.context import Ctx
-from conversations.messages import Incoming, Reply, buttons_row
-from conversations.registry import Command, Dialog, Registry, Replies, Turn
+from core.context import Ctx
+from core.messages import Incoming, Reply, buttons_row
+from core.registry import Command, Dialog, Registry, Replies, Turn
 from services import invites
 from services.errors import UserError
 from services.roles import ROLE_LABELS, Role

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.context import Ctx
-from conversations.messages import Button, Incoming, Reply, photos
-from conversations.registry import Dialog, Replies, Turn
-from reminders import outbox
+from core import outbox
+from core.context import Ctx
+from core.messages import Button, Incoming, Reply, photos
+from core.registry import Dialog, Replies, Turn
 from services import complaints as svc
 from services.clock import local_stamp
 from services.config import Settings

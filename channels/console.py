@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from conversations.app import BotCore
-from conversations.messages import Incoming, Reply
-from reminders import outbox
+from core import outbox
+from core.app import BotCore
+from core.messages import Incoming, Reply
 from reminders.dispatch import missed_since
 from services.clock import ManualClock
 from storage.models import OutboxMessage

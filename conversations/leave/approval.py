@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.context import Ctx
-from conversations.messages import Incoming, Reply, buttons_row
-from conversations.registry import Dialog, Replies, Turn
-from reminders import outbox
+from core import outbox
+from core.context import Ctx
+from core.messages import Incoming, Reply, buttons_row
+from core.registry import Dialog, Replies, Turn
 from services import leave as rules
 from services.attendance import month_summary
 from services.clock import local
@@ -168,7 +168,7 @@ def _cancel(ctx: Ctx, leave_id: int) -> Replies:
 
 
 def _back(ctx: Ctx, leave_id: int) -> Replies:
-    from conversations.leave import BackDialog
+    from conversations.leave.request import BackDialog
 
     return begin_fresh(ctx, BackDialog.name, f"#{leave_id}", "销假")
 

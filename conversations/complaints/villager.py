@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations import complaint_handling as handling
-from conversations.context import Ctx
-from conversations.messages import Button, Incoming, Reply, buttons_row
-from conversations.registry import Command, Dialog, Registry, Replies, Turn
+from conversations.complaints import handling
+from core.context import Ctx
+from core.messages import Button, Incoming, Reply, buttons_row
+from core.registry import Command, Dialog, Registry, Replies, Turn
 from services import complaints as svc
 from services.errors import PermissionDenied, UserError
 from services.roles import SHORT_ROLE_LABELS, Role

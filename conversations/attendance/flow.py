@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from conversations.context import Ctx
-from conversations.messages import Attachment, Incoming, Reply, buttons_row
-from conversations.registry import Command, Dialog, Registry, Replies, Turn
+from core.context import Ctx
+from core.messages import Attachment, Incoming, Reply, buttons_row
+from core.registry import Command, Dialog, Registry, Replies, Turn
 from services import attendance as att
 from services import export, monthly
 from services import reports as rs

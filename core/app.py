@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from conversations.features import build_registry
-from conversations.registry import Registry
-from conversations.router import Router
-from reminders import outbox
-from reminders.ticker import run_ticks
+from core import outbox
+from core.features import build_registry
+from core.registry import Registry
+from core.router import Router
+from core.ticker import run_ticks
 from services.clock import Clock
 from services.config import Settings
 from storage.db import Database

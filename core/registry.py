@@ -1,6 +1,6 @@
 """How features plug into the router: commands, dialogs, buttons, free text, ticks.
 
-Each feature module exposes `register(registry)`; conversations.features lists them.
+Each feature module exposes `register(registry)`; conversations.FEATURES lists them.
 One mechanism serves every feature, so a new flow never copies a handler.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations.context import Ctx
-from conversations.messages import Incoming, Reply
+from core.context import Ctx
+from core.messages import Incoming, Reply
 from services.config import Settings
 from services.roles import Role
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from conversations.messages import Incoming, Reply
-from reminders import outbox
+from core import outbox
+from core.messages import Incoming, Reply
 from services import audit
 from services.actors import Actor
 from services.clock import Clock, local
@@ -18,7 +18,7 @@ from services.errors import UserError
 from storage.models import Member
 
 if TYPE_CHECKING:
-    from conversations.registry import Registry
+    from core.registry import Registry
 
 
 @dataclass
@@ -63,7 +63,7 @@ class Ctx:
 
     def begin(self, dialog_name: str, args: str = "") -> list[Reply]:
         """Start a dialog from any command, button or text handler."""
-        from conversations import state
+        from core import state
 
         dialog = self.registry.dialogs[dialog_name]
         turn = dialog.start(self, args)

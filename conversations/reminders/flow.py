@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conversations.context import Ctx
-from conversations.messages import Button, Incoming, Reply, buttons_row
-from conversations.registry import Command, Dialog, Registry, Replies, Turn
+from core.context import Ctx
+from core.messages import Button, Incoming, Reply, buttons_row
+from core.registry import Command, Dialog, Registry, Replies, Turn
 from reminders import dispatch
 from reminders import series as sv
 from reminders.describe import describe

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from conversations.complaint_handling import PREFIX as COMPLAINT_PREFIX
-from conversations.context import Ctx
-from conversations.messages import Button, Incoming, Reply, buttons_row
-from conversations.registry import Command, Dialog, Registry, Replies, Turn
+from conversations.complaints.handling import PREFIX as COMPLAINT_PREFIX
+from core.context import Ctx
+from core.messages import Button, Incoming, Reply, buttons_row
+from core.registry import Command, Dialog, Registry, Replies, Turn
 from services import knowledge as svc
 from services.config import Settings
 from services.errors import PermissionDenied

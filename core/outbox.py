@@ -22,7 +22,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from conversations.messages import Reply
+from core.messages import Reply
 from storage.db import Database
 from storage.models import Identity, OutboxMessage
 

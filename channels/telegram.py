@@ -29,9 +29,9 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
-from conversations.app import BotCore
-from conversations.messages import Attachment, Incoming, Reply
-from reminders import outbox
+from core import outbox
+from core.app import BotCore
+from core.messages import Attachment, Incoming, Reply
 from services.config import Settings
 from services.roles import Role
 from services.text import split_for_display

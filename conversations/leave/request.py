@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from conversations.context import Ctx
-from conversations.leave_approval import (
+from conversations.leave.approval import (
     PREFIX,
     RejectDialog,
     data,
@@ -21,8 +20,9 @@ from conversations.leave_approval import (
     remind_tick,
     unreturned_tick,
 )
-from conversations.messages import Button, Incoming, Reply, buttons_row
-from conversations.registry import Command, Dialog, Registry, Replies, Turn
+from core.context import Ctx
+from core.messages import Button, Incoming, Reply, buttons_row
+from core.registry import Command, Dialog, Registry, Replies, Turn
 from services import dates
 from services import leave as rules
 from services.errors import PermissionDenied, UserError
@@ -233,7 +233,7 @@ def myleave_command(ctx: Ctx, args: str) -> Replies:
     replies = _own_leave(ctx, policy, today) if ctx.actor.in_team else []
     waiting = rules.pending_approvals(ctx.session, ctx.actor.id)
     if waiting:
-        from conversations.leave_approval import approval_card
+        from conversations.leave.approval import approval_card
 
         replies.append(Reply(f"有{len(waiting)}条请假等待您审批："))
         replies += [approval_card(ctx.session, policy, lv, today) for lv in waiting]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from conversations.registry import Registry
+from core.registry import Registry
 from services.config import Settings
 from storage.db import Database
 

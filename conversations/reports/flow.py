@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from conversations.context import Ctx
-from conversations.messages import Button, Incoming, Reply, buttons_row, photos
-from conversations.registry import Command, Dialog, Registry, Replies, Turn
+from core.context import Ctx
+from core.messages import Button, Incoming, Reply, buttons_row, photos
+from core.registry import Command, Dialog, Registry, Replies, Turn
 from services import reports as rs
 from services.dates import month_day, parse_date_range
 from services.errors import PermissionDenied, UserError

@@ -14,10 +14,10 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
-from conversations import state
-from conversations.context import Ctx
-from conversations.messages import Incoming, Reply
-from conversations.registry import Command, Registry, Replies
+from core import state
+from core.context import Ctx
+from core.messages import Incoming, Reply
+from core.registry import Command, Registry, Replies
 from services import actors
 from services.clock import Clock
 from services.config import Settings

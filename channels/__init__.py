@@ -1,0 +1,1 @@
+"""Channel adapters: one per platform, behind the Channel contract (core/channel.py)."""

@@ -1,0 +1,1 @@
+"""Command-line entry points: parsing and printing only; rules live in services/."""

@@ -1,0 +1,5 @@
+"""profile feature: commands, dialogs and buttons."""
+
+from .flow import register
+
+__all__ = ["register"]

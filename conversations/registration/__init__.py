@@ -1,0 +1,5 @@
+"""registration feature: commands, dialogs and buttons."""
+
+from .flow import register
+
+__all__ = ["register"]

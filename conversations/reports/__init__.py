@@ -1,0 +1,5 @@
+"""reports feature: commands, dialogs and buttons."""
+
+from .flow import register
+
+__all__ = ["register"]

@@ -1,0 +1,1 @@
+"""The core: platform-neutral spine (messages, router, registry, dialog state, inbox, outbox)."""

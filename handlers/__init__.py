@@ -1,1 +1,0 @@
-"""Channel adapters (Telegram, console): translate platform updates to Incoming and Replies back."""
