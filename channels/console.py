@@ -69,7 +69,7 @@ class ConsoleChannel:
         msg = self._incoming(user, text.strip())
         if msg is None:
             return
-        outcome = self.core.router.handle(msg)
+        outcome = self.core.handle(msg)
         for reply in outcome.replies:
             self.show(user, reply)
         self.flush()

@@ -233,7 +233,7 @@ class TelegramChannel:
                 log.info("answerCallbackQuery failed: %s", exc)
         if msg is None:
             return
-        outcome = await asyncio.to_thread(self.core.router.handle, msg)
+        outcome = await asyncio.to_thread(self.core.handle, msg)
         for reply in outcome.replies:
             await send_reply(context.bot, msg.chat_id, reply)
         if msg.is_private and not outcome.duplicate and self._menus.get(msg.chat_id, "?") != outcome.role:

@@ -29,6 +29,8 @@ class Ctx:
     clock: Clock
     settings: Settings
     registry: Registry
+    # The identity exists but its person was deactivated (actor is then None).
+    deactivated: bool = False
     # Set by the router after the step so handlers can tell a new dialog started.
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -45,13 +47,25 @@ class Ctx:
         """Today in the actor's team time zone, not the server's."""
         return local(self.now, self.tz).date()
 
+    def require_actor(self) -> Actor:
+        """The registered, active person speaking, or a clear refusal (never an assert)."""
+        if self.actor is None:
+            raise UserError("core.deactivated" if self.deactivated else "core.not_registered")
+        return self.actor
+
+    def require_member(self) -> Member:
+        """The speaker as an active Member row (staff, not a villager), or a refusal."""
+        actor = self.require_actor()
+        member = self.session.get(Member, actor.id) if actor.kind == "member" else None
+        if member is None or not member.active:
+            raise UserError("core.deactivated" if member is not None else "core.not_registered")
+        return member
+
     def team_member(self, refusal: str) -> Member:
         """The speaker as a work-team member, or a polite refusal saying why not."""
         if self.actor is None or not self.actor.in_team:
             raise UserError(refusal)
-        member = self.session.get(Member, self.actor.id)
-        assert member is not None
-        return member
+        return self.require_member()
 
     def notify(self, key: str, reply: Reply, *, member_id: int | None = None,
                villager_id: int | None = None, chat: tuple[str, str] | None = None) -> bool:
@@ -60,6 +74,18 @@ class Ctx:
         return outbox.enqueue(self.session, key=key, reply=reply, now=self.now,
                               member_id=member_id, villager_id=villager_id,
                               platform=platform, chat_id=chat_id)
+
+    def begin_fresh(self, dialog_name: str, args: str, label: str) -> list[Reply]:
+        """Start a dialog from a button, unless the user is in the middle of another one:
+        the one way a button opens a dialog (approve-with-reason, 销假, edit...)."""
+        from core import state
+
+        open_row = state.peek(self.session, self.incoming.platform, self.incoming.user_id)
+        if open_row is not None:
+            known = self.registry.dialogs.get(open_row.dialog)
+            raise UserError("core.dialog_open_button", label=label,
+                            title=known.title if known else open_row.dialog)
+        return self.begin(dialog_name, args)
 
     def begin(self, dialog_name: str, args: str = "") -> list[Reply]:
         """Start a dialog from any command, button or text handler."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.callbacks import MAX_CALLBACK_BYTES, CallbackData, CallbackError, DialogButton
 from core.context import Ctx
 from core.messages import Incoming, Reply
 from services.config import Settings
@@ -46,6 +47,9 @@ class Dialog:
 
     name: str = ""
     title: str = ""  # shown to the user: "您还有未完成的「{title}」"
+    # Registration is the one dialog a person without an account may be in; any other
+    # dialog is ended by the router when its person is deactivated half-way.
+    allow_unregistered: bool = False
 
     def start(self, ctx: Ctx, args: str) -> Turn:
         raise NotImplementedError
@@ -54,11 +58,11 @@ class Dialog:
         raise NotImplementedError
 
     def button(self, value: str) -> str:
-        return f"d:{self.name}:{value}"
+        return DialogButton(self.name, value).pack()
 
 
 CommandFn = Callable[[Ctx, str], Replies]
-CallbackFn = Callable[[Ctx, str], Replies]
+CallbackFn = Callable[[Ctx, Any], Replies]
 TextFn = Callable[[Ctx, str], Replies | None]
 TickFn = Callable[[Session, datetime, Settings], None]
 
@@ -77,11 +81,33 @@ class Command:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class ButtonHandler:
+    """A kind of button: its typed data class and the handler that gets the parsed value."""
+
+    spec: type[CallbackData]
+    fn: CallbackFn
+
+
+def _legacy_spec(prefix: str) -> type[CallbackData]:
+    """TRANSITIONAL: a prefix whose handler still parses a raw string payload."""
+
+    class Legacy(CallbackData, prefix=prefix):
+        @classmethod
+        def unpack(cls, payload: str) -> str:  # type: ignore[override]
+            if len(payload.encode()) > MAX_CALLBACK_BYTES:
+                raise CallbackError("payload too long")
+            return payload
+
+    Legacy.legacy = True  # type: ignore[attr-defined]
+    return Legacy
+
+
 @dataclass
 class Registry:
     commands: dict[str, Command] = field(default_factory=dict)
     dialogs: dict[str, Dialog] = field(default_factory=dict)
-    callbacks: dict[str, CallbackFn] = field(default_factory=dict)
+    callbacks: dict[str, ButtonHandler] = field(default_factory=dict)
     text_handlers: list[tuple[int, TextFn]] = field(default_factory=list)
     ticks: list[tuple[str, TickFn]] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
@@ -96,11 +122,14 @@ class Registry:
     def dialog(self, dialog: Dialog) -> None:
         self.dialogs[dialog.name] = dialog
 
-    def callback(self, prefix: str, fn: CallbackFn) -> None:
-        """Buttons whose data is "<prefix>:<payload>"; the handler must authorise."""
-        if prefix == "d" or prefix in self.callbacks:
-            raise ValueError(f"callback prefix {prefix!r} taken")
-        self.callbacks[prefix] = fn
+    def callback(self, spec: type[CallbackData] | str, fn: CallbackFn) -> None:
+        """Buttons of one kind: the router parses their data with `spec` (a CallbackData
+        class) and calls `fn(ctx, value)`; the handler must still authorise the presser."""
+        if isinstance(spec, str):
+            spec = _legacy_spec(spec)
+        if spec.prefix == DialogButton.prefix or spec.prefix in self.callbacks:
+            raise ValueError(f"callback prefix {spec.prefix!r} taken")
+        self.callbacks[spec.prefix] = ButtonHandler(spec, fn)
 
     def text(self, priority: int, fn: TextFn) -> None:
         """Free text outside a dialog; lower priority numbers are asked first."""

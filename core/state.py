@@ -11,11 +11,16 @@ from sqlalchemy.orm import Session
 from storage.models import DialogState
 
 
+def peek(session: Session, platform: str, user_id: str) -> DialogState | None:
+    """The user's open dialog row as stored, without expiring it."""
+    return session.scalar(select(DialogState).where(
+        DialogState.platform == platform, DialogState.external_id == user_id))
+
+
 def load(session: Session, platform: str, user_id: str, now: datetime, known: set[str],
          timeout: timedelta) -> DialogState | None:
     """The user's open dialog; a stale or no-longer-existing one is dropped."""
-    row = session.scalar(select(DialogState).where(
-        DialogState.platform == platform, DialogState.external_id == user_id))
+    row = peek(session, platform, user_id)
     if row is None:
         return None
     if row.dialog not in known or row.updated_at < now - timeout:

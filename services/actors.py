@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -63,19 +63,41 @@ def find_identity(session: Session, platform: str, external_id: str) -> Identity
     )
 
 
-def resolve(session: Session, platform: str, external_id: str, now: datetime,
-            default_tz: str = "Asia/Shanghai") -> Actor | None:
-    """The actor behind an identity, or None if unregistered or deactivated."""
+# last_seen_at decides where messages to a person go (the identity used last); writing
+# it on every message costs an UPDATE per update, so it moves in steps of this much.
+SEEN_STEP = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who is behind an identity: the actor, or None with the reason."""
+
+    actor: Actor | None
+    deactivated: bool = False  # bound to a person who was deactivated (or purged)
+
+
+def resolve_status(session: Session, platform: str, external_id: str, now: datetime,
+                   default_tz: str = "Asia/Shanghai") -> Who:
     ident = find_identity(session, platform, external_id)
     if ident is None:
-        return None
-    ident.last_seen_at = now
+        return Who(None)
+    if ident.last_seen_at is None or now - ident.last_seen_at >= SEEN_STEP:
+        ident.last_seen_at = now
     if ident.member_id is not None:
         m = session.get(Member, ident.member_id)
         if m is None or not m.active:
-            return None
-        return actor_for_member(m, ident.id, default_tz)
+            return Who(None, deactivated=True)
+        return Who(actor_for_member(m, ident.id, default_tz))
     if ident.villager_id is not None:
         v = session.get(Villager, ident.villager_id)
-        return None if v is None else actor_for_villager(v, ident.id, default_tz)
-    return None
+        if v is None or getattr(v, "active", True) is False:
+            return Who(None, deactivated=True)
+        return Who(actor_for_villager(v, ident.id, default_tz))
+    return Who(None)
+
+
+def resolve(session: Session, platform: str, external_id: str, now: datetime,
+            default_tz: str = "Asia/Shanghai") -> Actor | None:
+    """The actor behind an identity, or None if unregistered or deactivated."""
+    return resolve_status(session, platform, external_id, now, default_tz).actor
+

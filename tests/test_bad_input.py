@@ -30,7 +30,7 @@ def test_text_over_the_hard_limit_is_refused_politely(chat: ChatHarness) -> None
 
 
 def test_forged_and_stale_buttons_are_refused_and_logged(chat: ChatHarness) -> None:
-    router = chat.core.router
+    router = chat.core
     forged = router.handle(Incoming(platform="console", user_id="cadre2", chat_id="cadre2",
                                     callback="lv:approve:1"))
     assert "失效" in forged.replies[0].text
@@ -44,8 +44,8 @@ def test_forged_and_stale_buttons_are_refused_and_logged(chat: ChatHarness) -> N
 
 def test_same_update_id_is_handled_once(chat: ChatHarness) -> None:
     msg = Incoming(platform="telegram", user_id="9", chat_id="9", text="/help", update_id=1001)
-    first = chat.core.router.handle(msg)
-    second = chat.core.router.handle(msg)
+    first = chat.core.handle(msg)
+    second = chat.core.handle(msg)
     assert first.replies and second.duplicate and second.replies == []
     with chat.core.db.session() as s:
         assert s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 1
@@ -69,7 +69,7 @@ def test_busy_database_gets_a_polite_reply_and_writes_nothing(chat: ChatHarness)
     locker = sqlite3.connect(path)
     locker.execute("BEGIN EXCLUSIVE")
     try:
-        out = chat.core.router.handle(Incoming(platform="console", user_id="x", chat_id="x",
+        out = chat.core.handle(Incoming(platform="console", user_id="x", chat_id="x",
                                                text="/start ABCD2345", update_id=5))
     finally:
         locker.rollback()
@@ -102,11 +102,11 @@ def test_a_failed_step_leaves_no_trace_so_the_redelivered_update_is_handled(chat
 
     chat.core.registry.command(Command("boom", "test", EVERYONE, run=boom, allow_unregistered=True))
     msg = Incoming(platform="telegram", user_id="9", chat_id="9", text="/boom", update_id=4242)
-    assert "没有保存" in chat.core.router.handle(msg).replies[0].text
+    assert "没有保存" in chat.core.handle(msg).replies[0].text
     with chat.core.db.session() as s:
         assert s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
         assert s.scalar(select(func.count()).select_from(AuditEvent)
                         .where(AuditEvent.action == "about to fail")) == 0
-    retry = chat.core.router.handle(Incoming(platform="telegram", user_id="9", chat_id="9",
+    retry = chat.core.handle(Incoming(platform="telegram", user_id="9", chat_id="9",
                                              text="/help", update_id=4242))
     assert not retry.duplicate and "还没有注册" in retry.replies[0].text

@@ -48,7 +48,7 @@ def add_villager(chat: ChatHarness, user: str, name: str) -> None:
 
 
 def press_data(chat: ChatHarness, user: str, data: str) -> str:
-    out = chat.core.router.handle(Incoming(platform="console", user_id=user, chat_id=user,
+    out = chat.core.handle(Incoming(platform="console", user_id=user, chat_id=user,
                                            callback=data))
     chat.channel.flush()
     return "\n".join(r.text for r in out.replies)

@@ -87,7 +87,7 @@ def test_buttons_of_someone_elses_question_are_refused(chat: ChatHarness) -> Non
     for data in (f"kb:n:{qid}", f"kb:f:{qid}", f"kb:c:{qid}:0", f"kb:c:{qid}:9", "kb:n:x",
                  "kb:zz:1"):
         who = "cadre1" if data.startswith(f"kb:c:{qid}:9") else "cadre2"
-        out = chat.core.router.handle(Incoming("console", who, who, callback=data))
+        out = chat.core.handle(Incoming("console", who, who, callback=data))
         assert "按钮" in out.replies[0].text, data
     q = _questions(chat)[0]
     assert not q.unresolved and not q.forwarded and q.entry_id == "transport-reimbursement"

@@ -43,7 +43,7 @@ def test_ask_approve_forge_return_early_and_see_the_balance(chat: ChatHarness) -
 
     # cadre2 replays the leader's exact callback data: refused, audited, nothing changes
     lv = leave_row(chat)
-    forged = chat.core.router.handle(Incoming(platform="console", user_id="cadre2",
+    forged = chat.core.handle(Incoming(platform="console", user_id="cadre2",
                                               chat_id="cadre2", callback=f"lv:a:{lv.id}"))
     assert "您不是这条请假的审批人" in forged.replies[0].text
     assert leave_row(chat).status == "pending"
@@ -101,7 +101,7 @@ def test_rejection_asks_the_approver_for_a_reason(chat: ChatHarness) -> None:
 def test_cadre2_cannot_reject_either(chat: ChatHarness) -> None:
     ask(chat, "cadre1", "事假", "明天")
     lv = leave_row(chat)
-    out = chat.core.router.handle(Incoming(platform="console", user_id="cadre2",
+    out = chat.core.handle(Incoming(platform="console", user_id="cadre2",
                                            chat_id="cadre2", callback=f"lv:r:{lv.id}"))
     assert "您不是这条请假的审批人" in out.replies[0].text
     with chat.core.db.session() as s:

@@ -118,11 +118,22 @@ def test_dialog_survives_a_restart(chat: ChatHarness, tmp_path) -> None:  # type
     assert "注册成功" in again.send("alice", "张三")
 
 
-def test_deactivated_member_is_treated_as_unregistered(chat: ChatHarness) -> None:
+def test_deactivated_member_is_told_plainly_and_can_do_nothing(chat: ChatHarness) -> None:
     with chat.core.db.session() as s:
         m = s.scalar(select(Member).where(Member.name == "张驻村"))
         admin.deactivate(s, m.id, chat.clock.now())
-    assert "还没有注册" in chat.send("cadre1", "/me")
+    assert "账号已经停用" in chat.send("cadre1", "/me")
+    assert "账号已经停用" in chat.send("cadre1", "今天走访了三户脱贫户，了解务工和医保缴费情况，王五家屋顶漏雨")
+
+
+def test_member_deactivated_in_the_middle_of_a_dialog_gets_a_clear_refusal(chat: ChatHarness) -> None:
+    assert "请假" in chat.send("cadre1", "/leave")
+    with chat.core.db.session() as s:
+        m = s.scalar(select(Member).where(Member.name == "张驻村"))
+        admin.deactivate(s, m.id, chat.clock.now())
+    out = chat.send("cadre1", "明天")
+    assert "账号已经停用" in out and "出了点问题" not in out
+    assert "账号已经停用" in chat.send("cadre1", "[事假]")
 
 
 def test_one_person_may_have_telegram_and_console_identities(chat: ChatHarness) -> None:

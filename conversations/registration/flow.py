@@ -24,6 +24,7 @@ WELCOME = ("欢迎使用驻村助手！\n"
 class RegistrationDialog(Dialog):
     name = "register"
     title = "注册"
+    allow_unregistered = True
 
     def start(self, ctx: Ctx, args: str) -> Turn:
         code = args.strip()
