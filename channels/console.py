@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +26,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from core import outbox
-from core.app import BotCore
+from core.app import BotCore, lane_of
+from core.channel import Capabilities, Part, Received, SendResult
 from core.messages import Incoming, Reply
+from core.words import name_commands
 from reminders.dispatch import missed_since
 from services.clock import ManualClock
 from storage.models import OutboxMessage
@@ -35,16 +38,51 @@ PLATFORM = "console"
 
 
 class ConsoleChannel:
+    """Lines in, printed replies out; every line goes through the inbox and every reply
+    through the outbox, exactly as on the networked channels.
+
+    `key_prefix` names this input: lines are keyed "<prefix>:<n>", so a script replayed
+    after a crash (`--input FILE`) is recognised line by line and nothing is applied
+    twice. `slash_commands=False` shows commands by their Chinese names, as on DingTalk.
+    """
+
+    platform = PLATFORM
+
     def __init__(self, core: BotCore, clock: ManualClock, out: TextIO = sys.stdout,
-                 files_dir: Path | None = None, echo: bool = False) -> None:
+                 files_dir: Path | None = None, echo: bool = False,
+                 key_prefix: str | None = None, slash_commands: bool = True) -> None:
         self.core, self.clock, self.out, self.echo = core, clock, out, echo
         self.files_dir = files_dir or Path("out")
         self._buttons: dict[str, dict[str, str]] = {}
+        self.prefix = key_prefix or uuid.uuid4().hex[:12]
+        self.seq = 0
+        self.caps = Capabilities(slash_commands=slash_commands, command_menu=False,
+                                 global_per_second=1e9, private_per_second=1e9,
+                                 private_burst=10**9, group_per_minute=1e9)
+        self._names = core.command_names()
+
+    # -- the channel contract ------------------------------------------------------------
+    def parse(self, payload: dict) -> Incoming | None:  # type: ignore[type-arg]
+        return Incoming.from_payload(payload)
+
+    def parts(self, reply: Reply) -> list[Part]:
+        return [reply.to_payload()]
+
+    def send_part(self, chat_id: str, part: Part) -> SendResult:
+        self.show(chat_id, Reply.from_payload(part))
+        return SendResult("sent")
+
+    def is_group(self, chat_id: str) -> bool:
+        return False
+
+    def invite_link(self, code: str) -> str | None:
+        return None
 
     # -- input ------------------------------------------------------------------------
     def run(self, lines: Iterable[str]) -> int:
         self.core.recover()
-        self.core.tick()  # as the Telegram channel does at start: catch up, seed defaults
+        self.core.process_pending([PLATFORM])  # what a crash left accepted but unhandled
+        self.core.tick()  # as the networked channels do at start: catch up, seed defaults
         self.flush()
         for line in lines:
             self.feed(line.rstrip("\n"))
@@ -66,12 +104,14 @@ class ConsoleChannel:
         if not sep or not user or " " in user:
             self._print("！无法识别这一行。格式：用户名: 消息内容，例如  cadre1: /help")
             return
+        self.seq += 1
         msg = self._incoming(user, text.strip())
         if msg is None:
             return
-        outcome = self.core.handle(msg)
-        for reply in outcome.replies:
-            self.show(user, reply)
+        msg.update_key = f"{self.prefix}:{self.seq}"
+        self.core.accept(PLATFORM, [Received(msg.update_key, lane_of(msg), msg.to_payload(),
+                                             chat_id=msg.chat_id)])
+        self.core.process_pending([PLATFORM])
         self.flush()
 
     def _incoming(self, user: str, text: str) -> Incoming | None:
@@ -121,14 +161,14 @@ class ConsoleChannel:
 
     # -- output -----------------------------------------------------------------------
     def flush(self) -> None:
-        outbox.deliver(self.core.db, PLATFORM, self._send, self.clock.now(), self.core.grace)
+        self.core.deliver_sync(PLATFORM, self._send)
 
-    def _send(self, chat_id: str, reply: Reply) -> outbox.SendResult:
-        self.show(chat_id, reply)
-        return outbox.SendResult("sent")
+    def _send(self, job: outbox.Job) -> SendResult:
+        return self.send_part(job.chat_id, self.parts(job.reply)[0])
 
     def show(self, user: str, reply: Reply) -> None:
-        text = reply.text.replace("\n", "\n   ")
+        body = reply.text if self.caps.slash_commands else name_commands(reply.text, self._names)
+        text = body.replace("\n", "\n   ")
         self._print(f"-> {user}: {text}")
         if reply.buttons:
             labels = self._buttons.setdefault(user, {})

@@ -1,12 +1,21 @@
-"""The assembled core: database, features, router and clock, shared by every channel."""
+"""The assembled core: database, features, router and clock, shared by every channel.
+
+The synchronous half lives here (store, process, deliver one by one) for the console,
+the command line and the tests; core.runtime drives the same functions concurrently
+for the networked channels.
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from core import outbox
+from core import inbox, outbox
+from core.channel import Received, SendResult
 from core.features import build_registry
 from core.messages import Incoming
 from core.registry import Registry
@@ -19,6 +28,11 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 
+def lane_of(msg: Incoming) -> str:
+    """Updates of one person on one platform are handled in order."""
+    return f"{msg.platform}:{msg.user_id}"
+
+
 @dataclass
 class BotCore:
     db: Database
@@ -26,6 +40,9 @@ class BotCore:
     router: Router
     clock: Clock
     settings: Settings
+    # platform -> parse(payload) for stored raw updates; payloads holding an Incoming
+    # (console, tests) need none
+    parsers: dict[str, Callable[[dict[str, Any]], Incoming | None]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None, *, migrate: bool = True,
@@ -37,37 +54,88 @@ class BotCore:
         clock = clock or Clock()
         return cls(db, registry, Router(registry, clock, settings), clock, settings)
 
-    def handle(self, msg: Incoming) -> Outcome:
-        """TRANSITIONAL (replaced by the durable inbox): one update in one transaction."""
-        from sqlalchemy.exc import IntegrityError
-
-        from core import text as T
-        from core.messages import Reply
-        from storage.db import DatabaseBusy
-        from storage.models import ProcessedUpdate
-
-        try:
-            with self.db.session() as s:
-                if msg.update_id is not None:
-                    try:
-                        with s.begin_nested():
-                            s.add(ProcessedUpdate(platform=msg.platform, update_id=msg.update_id,
-                                                  processed_at=self.clock.now()))
-                    except IntegrityError:
-                        return Outcome([], duplicate=True)
-                return self.router.route(s, msg)
-        except DatabaseBusy:
-            return Outcome([Reply(T.BUSY)])
-        except Exception:
-            log.exception("failed to handle an update")
-            return Outcome([Reply(T.BROKEN)])
-
-    def tick(self, now: datetime | None = None) -> list[str]:
-        return run_ticks(self.db, self.registry, now or self.clock.now(), self.settings)
-
+    # -- settings in the units the core uses ---------------------------------------------
     @property
     def grace(self) -> timedelta:
         return timedelta(hours=self.settings.outbox_grace_hours)
 
+    @property
+    def reply_grace(self) -> timedelta:
+        return timedelta(minutes=self.settings.reply_grace_minutes)
+
+    @property
+    def worker(self) -> str:
+        return self.settings.worker_name
+
+    def command_names(self) -> dict[str, str]:
+        """Command -> its Chinese name, for channels without slash commands."""
+        return {c.name: c.aliases[0] for c in self.registry.commands.values() if c.aliases}
+
+    # -- inbox -----------------------------------------------------------------------------
+    def parse(self, platform: str, payload: dict[str, Any]) -> Incoming | None:
+        if "incoming" in payload:
+            return Incoming.from_payload(payload)
+        parser = self.parsers.get(platform)
+        if parser is None:
+            raise inbox.Poison(f"no parser for {platform}")
+        return parser(payload)
+
+    def accept(self, platform: str, batch: list[Received]) -> int:
+        return inbox.store(self.db, platform, batch, self.clock.now())
+
+    def process_pending(self, platforms: list[str] | None = None) -> list[inbox.Processed]:
+        """Process every due update, one at a time, in order (console and tests)."""
+        platforms = platforms or ["console"]
+        done: list[inbox.Processed] = []
+        failed: set[int] = set()
+        while True:
+            heads = [h for h in inbox.heads(self.db, platforms, self.clock.now(), 50)
+                     if h.id not in failed]
+            if not heads:
+                return done
+            for h in heads:
+                try:
+                    p = inbox.process(self.db, self.router, self.parse, h.id, self.clock.now(),
+                                      self.reply_grace)
+                except Exception as exc:
+                    log.warning("update %s/%s failed (%s)", h.platform, h.key, type(exc).__name__,
+                                exc_info=not inbox.is_transient(exc))
+                    failed.add(h.id)
+                    try:
+                        inbox.record_failure(self.db, self.parse, h.id, exc, self.clock.now())
+                    except Exception as again:  # the database is down: it stays pending
+                        log.warning("could not record the failure (%s)", type(again).__name__)
+                    continue
+                if p is not None:
+                    done.append(p)
+
+    def handle(self, msg: Incoming) -> Outcome:
+        """Store and process one update now and hand its replies to the caller instead of
+        the outbox (tests, embedding). Raises what processing raised."""
+        key = msg.update_key or uuid.uuid4().hex
+        msg.update_key = key
+        if not self.accept(msg.platform, [Received(key, lane_of(msg), msg.to_payload())]):
+            return Outcome([], duplicate=True)
+        with self.db.session() as s:
+            from sqlalchemy import select
+
+            from storage.models import InboxUpdate
+
+            row_id = s.scalar(select(InboxUpdate.id).where(InboxUpdate.platform == msg.platform,
+                                                           InboxUpdate.update_key == key))
+        p = inbox.process(self.db, self.router, self.parse, row_id, self.clock.now(),
+                          self.reply_grace, queue=False)
+        return p.outcome if p and p.outcome else Outcome([])
+
+    # -- outbox ----------------------------------------------------------------------------
+    def deliver_sync(self, platform: str, send: Callable[[outbox.Job], SendResult]) -> int:
+        return outbox.deliver_sync(self.db, platform, send, self.clock.now(), self.worker,
+                                   self.grace)
+
     def recover(self) -> int:
-        return outbox.recover_interrupted(self.db, self.clock.now())
+        """At start: what this worker had in flight when it stopped becomes `unknown`."""
+        return outbox.recover(self.db, self.worker, self.clock.now(), timedelta(minutes=5))
+
+    # -- scheduler -------------------------------------------------------------------------
+    def tick(self, now: datetime | None = None) -> list[str]:
+        return run_ticks(self.db, self.registry, now or self.clock.now(), self.settings)

@@ -7,11 +7,11 @@ every dialog.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-# Telegram limits callback_data to 64 bytes; the core keeps to that on every channel.
-MAX_CALLBACK_BYTES = 64
+from core.callbacks import MAX_CALLBACK_BYTES
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,21 @@ class Incoming:
     document: str | None = None
     # Set for content the bot cannot read as text (sticker, voice, video...).
     other_kind: str | None = None
-    update_id: int | None = None
+    update_key: str | None = None
     username: str | None = None
     display_name: str | None = None
     is_private: bool = True
+
+    def to_payload(self) -> dict[str, Any]:
+        """As stored in the inbox by channels whose updates are already Incoming (console)."""
+        return {"incoming": dataclasses.asdict(self)}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Incoming:
+        d = dict(payload["incoming"])
+        if d.get("location") is not None:
+            d["location"] = tuple(d["location"])
+        return cls(**d)
 
     @property
     def command(self) -> tuple[str, str] | None:

@@ -1,27 +1,33 @@
-"""The delivery outbox: every notification to someone other than the sender goes here.
+"""The delivery outbox: every message the bot says goes here first, replies included.
 
 Rules it enforces (DESIGN: "exactly once to the user"):
 - a row's key names what, which occurrence and whom; a second enqueue of the same key
   is a no-op, so a retried tick, a restart or a second worker never queues it twice;
 - rows are written in the caller's transaction, so a leave approval and its notice
-  are committed or rolled back together;
-- a worker claims rows (pending -> sending) before sending; a row left in `sending`
-  by a crash is marked `unknown` at the next start instead of being sent again,
-  because resending could duplicate a message the user already has.
+  (or an update and its reply) are committed or rolled back together;
+- a sender claims one row at a time (pending -> sending) just before sending it and
+  settles it right after, so after a crash only the message really in flight is left
+  in `sending`; it becomes `unknown` and is never sent again, because resending could
+  give the user a message twice;
+- messages to one chat leave in the order they were queued: only the oldest unsettled
+  row of a chat can be claimed;
+- a row still unsent past its expiry (replies: minutes; reminders: OUTBOX_GRACE_HOURS)
+  is recorded as `missed` instead of arriving as stale news.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from core.channel import SendResult
 from core.messages import Reply
 from storage.db import Database
 from storage.models import Identity, OutboxMessage
@@ -31,6 +37,7 @@ T = TypeVar("T")
 
 
 BATCH = 500  # keys / ids per IN (...) list: well inside SQLite's and PostgreSQL's limits
+REPLY, NOTICE, BULK = 0, 1, 2  # priorities: a person waiting for an answer goes first
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,8 @@ class Outgoing:
     chat_id: str | None = None
     not_before: datetime | None = None
     missed: bool = False
+    priority: int = NOTICE
+    expires_at: datetime | None = None
 
 
 def _chunks(seq: Sequence[T]) -> Iterator[Sequence[T]]:
@@ -128,7 +137,9 @@ def enqueue_many(session: Session, items: Iterable[Outgoing], now: datetime) -> 
         rows.append({"key": it.key, "platform": platform, "chat_id": chat_id,
                      "member_id": it.member_id, "villager_id": it.villager_id,
                      "payload": it.reply.to_payload(), "status": status, "attempts": 0,
-                     "created_at": now, "not_before": it.not_before or now})
+                     "created_at": now, "not_before": it.not_before or now,
+                     "priority": it.priority, "expires_at": it.expires_at,
+                     "parts_done": 0, "parts_skipped": 0})
     queued: list[str] = []
     for chunk in _chunks(rows):
         queued += _insert(session, list(chunk))
@@ -151,93 +162,123 @@ def enqueue(session: Session, *, key: str, reply: Reply, now: datetime,
     return bool(enqueue_many(session, [item], now))
 
 
-@dataclass
-class SendResult:
-    status: str  # "sent" | "blocked" | "retry" | "failed"
-    retry_after: float = 0.0
-    error: str | None = None
+@dataclass(frozen=True)
+class Job:
+    """A claimed row: one reply to deliver, possibly resumed after some of its parts."""
+
+    id: int
+    chat_id: str
+    reply: Reply
+    parts_done: int
+    parts_skipped: int
+    attempts: int
+    priority: int
 
 
-def recover_interrupted(db: Database, now: datetime) -> int:
-    """Rows a crashed worker left half-sent become `unknown`, never resent blindly."""
+def claim_next(db: Database, platform: str, now: datetime, worker: str,
+               exclude_chats: Sequence[str] = (), paced_chats: Sequence[str] = ()) -> Job | None:
+    """Claim the most urgent row whose chat has nothing older still unsettled.
+
+    `exclude_chats` get nothing now (in flight, or a group at its limit); `paced_chats`
+    (private chats that had their share) still get replies, nothing sent unasked."""
+    o, older = OutboxMessage, aliased(OutboxMessage)
+    waiting = exists().where(older.platform == o.platform, older.chat_id == o.chat_id,
+                             older.id < o.id, older.status.in_(("pending", "sending")))
+    q = (select(o).where(o.platform == platform, o.status == "pending", o.not_before <= now,
+                         ~waiting)
+         .order_by(o.priority, o.id).limit(1))
+    if exclude_chats:
+        q = q.where(o.chat_id.not_in(list(exclude_chats)))
+    if paced_chats:
+        q = q.where(or_(o.priority == REPLY, o.chat_id.not_in(list(paced_chats))))
     with db.session() as s:
-        res = s.execute(
-            update(OutboxMessage).where(OutboxMessage.status == "sending")
-            .values(status="unknown", error="worker stopped while sending")
-        )
-        return res.rowcount or 0
+        if s.get_bind().dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True, of=o)
+        row = s.scalar(q)
+        if row is None:
+            return None
+        row.status, row.claimed_at, row.claimed_by = "sending", now, worker
+        row.attempts += 1
+        return Job(row.id, row.chat_id or "", Reply.from_payload(row.payload), row.parts_done,
+                   row.parts_skipped, row.attempts, row.priority)
 
 
-def claim(db: Database, platform: str, now: datetime, limit: int = 50,
-          grace: timedelta | None = None) -> list[tuple[int, str, Reply, int | None]]:
-    """Take due rows for this platform; rows older than the grace period are `missed`."""
+def progress(db: Database, job_id: int, parts_done: int, parts_skipped: int) -> None:
+    """Some parts of a reply are out: a retry or a crash resumes after them."""
     with db.session() as s:
-        if grace is not None:
-            s.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.platform == platform, OutboxMessage.status == "pending",
-                       OutboxMessage.not_before < now - grace)
-                .values(status="missed")
-            )
-        q = (select(OutboxMessage)
-             .where(OutboxMessage.platform == platform, OutboxMessage.status == "pending",
-                    OutboxMessage.not_before <= now)
-             .order_by(OutboxMessage.id).limit(limit))
-        if s.bind is not None and s.bind.dialect.name == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        rows = list(s.scalars(q))
-        for r in rows:
-            r.status, r.claimed_at, r.attempts = "sending", now, r.attempts + 1
-        return [(r.id, r.chat_id or "", Reply.from_payload(r.payload), r.member_id) for r in rows]
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == job_id)
+                  .values(parts_done=parts_done, parts_skipped=parts_skipped))
 
 
-def settle(db: Database, row_id: int, result: SendResult, now: datetime) -> None:
+def retry_delay(result: SendResult, attempts: int) -> float:
+    """The platform's retry_after when it gave one (429), else exponential backoff."""
+    if result.retry_after is not None:
+        return max(0.0, result.retry_after)
+    return min(60.0, 0.5 * 2 ** max(0, attempts - 1))
+
+
+def settle(db: Database, job: Job, result: SendResult, now: datetime, parts_done: int,
+           parts_skipped: int) -> None:
+    """Record what became of a claimed row (its own short transaction)."""
     with db.session() as s:
-        row = s.get(OutboxMessage, row_id)
+        row = s.get(OutboxMessage, job.id)
         if row is None:
             return
-        if result.status == "sent":
-            row.status, row.sent_at = "sent", now
+        row.parts_done, row.parts_skipped = parts_done, parts_skipped
+        row.error = result.error[:500] if result.error else None
+        if result.status in ("sent", "skipped"):
+            row.status, row.sent_at, row.message_id = "sent", now, result.message_id
         elif result.status == "retry":
             row.status = "pending"
-            row.not_before = now + timedelta(seconds=max(result.retry_after, 1))
+            row.not_before = now + timedelta(seconds=retry_delay(result, row.attempts))
         elif result.status == "blocked":
-            row.status, row.error = "blocked", result.error
+            row.status = "blocked"
             s.execute(update(Identity).where(Identity.platform == row.platform,
                                              Identity.chat_id == row.chat_id)
                       .values(blocked_at=now))
-        else:
-            row.status = "failed" if row.attempts >= 5 else "pending"
-            row.error = result.error
-            row.not_before = now + timedelta(seconds=30 * row.attempts)
+        else:  # failed | unknown
+            row.status = result.status
 
 
-def deliver(db: Database, platform: str, send: Callable[[str, Reply], SendResult],
-            now: datetime, grace: timedelta | None = None) -> int:
-    """Send every due row for a synchronous channel (console, tests). Returns rows sent."""
+def recover(db: Database, worker: str, now: datetime, lease: timedelta, *,
+            own: bool = True) -> int:
+    """Rows a crashed sender left in flight become `unknown`, never resent blindly.
+
+    At a worker's start (`own`), its own rows from before the restart at once; later,
+    periodically, another worker's rows once their claim is older than the lease (that
+    worker died and did not come back)."""
+    mine = OutboxMessage.claimed_by == worker
+    stale = and_(OutboxMessage.claimed_at < now - lease, ~mine)
+    with db.session() as s:
+        res = s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "sending",
+                   or_(mine, OutboxMessage.claimed_by.is_(None), stale) if own else stale)
+            .values(status="unknown", error="sender stopped while sending"))
+        return res.rowcount or 0
+
+
+def expire(db: Database, now: datetime, grace: timedelta) -> int:
+    """Pending rows past their expiry (or, without one, older than the grace) are missed."""
+    with db.session() as s:
+        res = s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "pending",
+                   or_(OutboxMessage.expires_at < now,
+                       and_(OutboxMessage.expires_at.is_(None),
+                            OutboxMessage.not_before < now - grace)))
+            .values(status="missed"))
+        return res.rowcount or 0
+
+
+def deliver_sync(db: Database, platform: str, send: Callable[[Job], SendResult],
+                 now: datetime, worker: str, grace: timedelta) -> int:
+    """Deliver every due row for a synchronous channel (console, tests): claim, send,
+    settle, one row at a time. Returns rows sent."""
+    expire(db, now, grace)
     sent = 0
-    while batch := claim(db, platform, now, grace=grace):
-        for row_id, chat_id, reply, _ in batch:
-            result = send(chat_id, reply)
-            settle(db, row_id, result, now)
-            sent += result.status == "sent"
-        if len(batch) < 50:
-            break
-    return sent
-
-
-async def deliver_async(db: Database, platform: str,
-                        send: Callable[[str, Reply], Awaitable[SendResult]],
-                        now: Callable[[], datetime], grace: timedelta | None = None) -> int:
-    """The same for an asynchronous channel (Telegram); the rate limiter paces `send`."""
-    import asyncio
-
-    sent = 0
-    while batch := await asyncio.to_thread(claim, db, platform, now(), 50, grace):
-        for row_id, chat_id, reply, _ in batch:
-            result = await send(chat_id, reply)
-            await asyncio.to_thread(settle, db, row_id, result, now())
-            sent += result.status == "sent"
-        if len(batch) < 50:
-            break
+    while (job := claim_next(db, platform, now, worker)) is not None:
+        result = send(job)
+        settle(db, job, result, now, job.parts_done, job.parts_skipped)
+        sent += result.status == "sent"
     return sent

@@ -134,13 +134,14 @@ class Router:
         return cmd.run(ctx, args)
 
     def _authorise(self, ctx: Ctx, cmd: Command) -> None:
+        """Every command is checked here on the actor's role; refusals are audited."""
         if ctx.actor is None:
             if cmd.allow_unregistered:
                 return
-            raise UserError("core.deactivated" if ctx.deactivated else "core.not_registered")
+            raise PermissionDenied("core.deactivated" if ctx.deactivated else "core.not_registered")
         if ctx.actor.role not in cmd.roles:
             who = "、".join(ROLE_LABELS[r] for r in sorted(cmd.roles, key=list(Role).index))
-            raise UserError("core.only_for", name=cmd.name, who=who)
+            raise PermissionDenied("core.only_for", name=cmd.name, who=who)
 
     def _on_button(self, ctx: Ctx, state_row: DialogState | None) -> Replies:
         data = ctx.incoming.callback or ""

@@ -34,3 +34,4 @@ ERRORS = errors("core", {
     "only_for": ONLY_FOR,
     "dialog_open_button": DIALOG_OPEN_BUTTON,
 })
+PHOTOS_SKIPPED = "（有{n}张照片未能发送，可能已失效）"

@@ -6,7 +6,8 @@ time; nothing calls datetime.now() directly. Times are aware UTC; teams show loc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -30,6 +31,28 @@ class ManualClock(Clock):
 
     def set(self, when: datetime) -> None:
         self._now = when.astimezone(UTC)
+
+    def advance(self, by: timedelta) -> None:
+        self._now += by
+
+
+class RunningClock(ManualClock):
+    """Set like a ManualClock, but runs on from there in real time: for a live bot in a
+    test, whose retries and backoffs must come due while the test watches."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        super().__init__(start)
+        self._mono = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._now + timedelta(seconds=time.monotonic() - self._mono)
+
+    def set(self, when: datetime) -> None:
+        super().set(when)
+        self._mono = time.monotonic()
+
+    def advance(self, by: timedelta) -> None:
+        self.set(self.now() + by)
 
 
 def local(dt: datetime, tz: str) -> datetime:

@@ -6,6 +6,7 @@ under data/, the console channel when no Telegram token is set, Asia/Shanghai ti
 
 from __future__ import annotations
 
+import socket
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +42,20 @@ class Settings(BaseSettings):
     # How often the scheduler tick and the outbox flush run in the long-lived bot.
     tick_seconds: int = 30
     outbox_grace_hours: int = 6
+    # -- delivery and processing (core/inbox.py, core/outbox.py, core/sender.py) --
+    # A reply not delivered within this (the platform down) is recorded as missed instead
+    # of arriving as stale news; the person is not left guessing: the next message works.
+    reply_grace_minutes: int = 60
+    # This process's name in outbox claims: a restarted worker marks its own in-flight
+    # message `unknown` at once. Give each of two processes its own name.
+    worker_name: str = Field(default_factory=lambda: socket.gethostname()[:48] or "worker")
+    # Messages in flight at once per channel. 1 bounds what a crash leaves uncertain to
+    # one message; more sends faster over a slow link (docs/operations.md).
+    send_concurrency: int = 1
+    # Updates of different people processed at once (each person's stay in order).
+    process_concurrency: int = 4
+    # Handled updates are forgotten after this many days (platforms redeliver for a day).
+    inbox_keep_days: int = 7
 
     # -- reports --
     # A report for yesterday may still be filed until this hour (team time) today.

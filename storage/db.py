@@ -50,7 +50,11 @@ def make_engine(url: str, *, busy_timeout_s: float = 10.0) -> Engine:
             # IMMEDIATE: take the write lock up front. A deferred transaction that read
             # first cannot upgrade once another writer committed (SQLite answers "busy"
             # at once, without waiting), so concurrent writers would fail instead of queue.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Read-only sessions (Database.read) begin deferred and never wait for writers.
+            if conn.get_execution_options().get("read_only"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -63,6 +67,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_factory = sessionmaker(self.engine.execution_options(read_only=True),
+                                          expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -78,6 +84,22 @@ class Database:
             raise
         except BaseException:
             s.rollback()
+            raise
+        finally:
+            s.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only: on SQLite it does not take the write lock, so the
+        dispatcher and the sender can look for work while another process writes."""
+        s = self._read_factory()
+        try:
+            yield s
+            s.rollback()
+        except OperationalError as exc:
+            s.rollback()
+            if _is_busy(exc):
+                raise DatabaseBusy(str(exc)) from exc
             raise
         finally:
             s.close()

@@ -18,6 +18,7 @@ from services.demo import load_demo
 from storage.db import Database
 from tests.fake_telegram import FakeTelegram
 from tests.harness import ChatHarness
+from tests.live import TELEGRAM_TOKEN, LiveBot, live_telegram
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -100,9 +101,6 @@ def chat(demo: BotCore, clock: ManualClock, tmp_path) -> ChatHarness:  # type: i
     return ChatHarness(demo, clock, tmp_path / "out")
 
 
-TELEGRAM_TOKEN = "123456:TEST-TOKEN"
-
-
 @pytest.fixture
 async def fake_tg() -> AsyncIterator[FakeTelegram]:
     """The local fake Bot API (127.0.0.1, free port)."""
@@ -111,15 +109,7 @@ async def fake_tg() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def tg(fake_tg: FakeTelegram, demo: BotCore):  # type: ignore[no-untyped-def]
+async def tg(fake_tg: FakeTelegram, demo: BotCore) -> AsyncIterator[LiveBot]:
     """The demo team served by the real Telegram channel, pointed at the fake Bot API."""
-    from channels.telegram import TelegramChannel
-
-    settings = Settings(database_url=demo.settings.database_url, bot_token=TELEGRAM_TOKEN,
-                        telegram_base_url=fake_tg.url, _env_file=None)  # type: ignore[call-arg]
-    demo.settings = settings
-    demo.router.settings = settings
-    channel = TelegramChannel(demo, settings)
-    await channel.start(poll_timeout=1)
-    yield channel
-    await channel.stop()
+    async with live_telegram(demo, fake_tg.url) as bot:
+        yield bot

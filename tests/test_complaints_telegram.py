@@ -10,12 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from channels.telegram import TelegramChannel
 from core.app import BotCore
-from services.config import Settings
 from storage.models import AuditEvent, Complaint, Identity, Member, OutboxMessage, Villager
-from tests.conftest import TELEGRAM_TOKEN
 from tests.fake_telegram import FakeTelegram, photo_captioned, said
+from tests.live import LiveBot, live_telegram
 
 GROUP = -1001234567890
 VILLAGER_TG, SUPERVISOR_TG, CADRE_TG = 4242, 4343, 4444
@@ -25,11 +23,6 @@ SECRETS = ("孙大伯", str(VILLAGER_TG), "sun_dabo")
 @pytest.fixture
 async def tg_group(fake_tg: FakeTelegram, demo: BotCore):  # type: ignore[no-untyped-def]
     """The `tg` fixture with SUPERVISION_CHAT_ID set to a Telegram group."""
-    settings = Settings(database_url=demo.settings.database_url, bot_token=TELEGRAM_TOKEN,
-                        telegram_base_url=fake_tg.url, supervision_chat_id=str(GROUP),
-                        _env_file=None)  # type: ignore[call-arg]
-    demo.settings = settings
-    demo.router.settings = settings
     now = demo.clock.now()
     with demo.db.session() as s:
         # the demo's console accounts were used earlier: Telegram is where people are now
@@ -43,10 +36,8 @@ async def tg_group(fake_tg: FakeTelegram, demo: BotCore):  # type: ignore[no-unt
             m = s.scalar(select(Member).where(Member.name == name))
             s.add(Identity(platform="telegram", external_id=str(ext), chat_id=str(ext),
                            member_id=m.id, created_at=now, last_seen_at=now))
-    channel = TelegramChannel(demo, settings)
-    await channel.start(poll_timeout=1)
-    yield channel
-    await channel.stop()
+    async with live_telegram(demo, fake_tg.url, supervision_chat_id=str(GROUP)) as bot:
+        yield bot
 
 
 
@@ -69,7 +60,7 @@ async def _say(fake: FakeTelegram, user: int, text: str, expect: str):  # type: 
 
 
 async def test_anonymous_complaint_about_a_cadre_through_the_supervision_group(
-        fake_tg: FakeTelegram, tg_group: TelegramChannel) -> None:
+        fake_tg: FakeTelegram, tg_group: LiveBot) -> None:
     v = VILLAGER_TG
     call = await _say(fake_tg, v, "/complain", "请选择问题的类别")
     call = await _press(fake_tg, v, call, "不在岗", "哪位成员")
@@ -140,7 +131,7 @@ async def test_anonymous_complaint_about_a_cadre_through_the_supervision_group(
 
 
 async def test_forged_button_in_the_group_is_refused(fake_tg: FakeTelegram,
-                                                     tg_group: TelegramChannel) -> None:
+                                                     tg_group: LiveBot) -> None:
     with tg_group.core.db.session() as s:
         from services import complaints as svc
 
@@ -160,7 +151,7 @@ async def test_forged_button_in_the_group_is_refused(fake_tg: FakeTelegram,
 
 
 async def test_many_photos_and_a_long_card_reach_the_supervisor(fake_tg: FakeTelegram,
-                                                                tg_group: TelegramChannel) -> None:
+                                                                tg_group: LiveBot) -> None:
     """Albums first, then the whole card with the buttons; a photo Telegram no longer has
     is left out with a note instead of losing the card."""
     ids = ["P-A", "P-B", "P-C"]

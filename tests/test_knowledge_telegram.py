@@ -11,19 +11,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from channels.telegram import TelegramChannel
 from services.clock import ManualClock
 from storage.models import Identity, KbQuestion, Member
 from tests.conftest import TELEGRAM_TOKEN
 from tests.fake_telegram import FakeTelegram, said
 from tests.kb_support import bot_cli, migrated_demo
+from tests.live import LiveBot, live_telegram
 
 CADRE_TG, OTHER_TG, ADMIN_TG = 5151, 5252, 5353
 
 
 @pytest.fixture
 async def kb_tg(fake_tg: FakeTelegram, clock: ManualClock,
-                tmp_path: Path) -> AsyncIterator[TelegramChannel]:
+                tmp_path: Path) -> AsyncIterator[LiveBot]:
     """The demo team on a migrated database (the CLI runs against it), served on Telegram."""
     core = migrated_demo(f"sqlite:///{tmp_path / 'kbtg.sqlite3'}", clock,
                          bot_token=TELEGRAM_TOKEN, telegram_base_url=fake_tg.url)
@@ -35,10 +35,8 @@ async def kb_tg(fake_tg: FakeTelegram, clock: ManualClock,
             m = s.scalar(select(Member).where(Member.name == name))
             s.add(Identity(platform="telegram", external_id=str(ext), chat_id=str(ext),
                            member_id=m.id, created_at=now, last_seen_at=now))
-    channel = TelegramChannel(core, core.settings)
-    await channel.start(poll_timeout=1)
-    yield channel
-    await channel.stop()
+    async with live_telegram(core, fake_tg.url) as bot:
+        yield bot
     core.db.dispose()
 
 
@@ -53,7 +51,7 @@ async def _ask(fake: FakeTelegram, user: int, text: str, expect: str):  # type: 
 
 
 async def test_cadre_asks_in_traditional_and_with_typos_then_reports_not_solved(
-        fake_tg: FakeTelegram, kb_tg: TelegramChannel) -> None:
+        fake_tg: FakeTelegram, kb_tg: LiveBot) -> None:
     c = CADRE_TG
     # Traditional characters; the first question also builds the index (lazily, once).
     allowance = await _ask(fake_tg, c, "駐村幹部每月補助多少", "【驻村干部每月生活补助多少？】")

@@ -6,15 +6,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from channels.telegram import TelegramChannel
 from storage.models import AuditEvent, Identity, LeaveRequest, Member
 from tests.conftest import at
 from tests.fake_telegram import FakeTelegram, buttons_of
+from tests.live import LiveBot
 
 CADRE1, LEADER, CADRE2 = 1001, 1002, 1003
 
 
-def _link_telegram(tg: TelegramChannel) -> None:
+def _link_telegram(tg: LiveBot) -> None:
     """Give the demo people Telegram accounts; their console ones were last seen long ago.
 
     The outbox writes to a person's most recently seen identity, and the test clock does
@@ -57,7 +57,7 @@ async def _press(fake: FakeTelegram, chat: int, data: str, expect: str,
 
 
 async def test_ask_approve_by_button_refuse_forgery_return_early(fake_tg: FakeTelegram,
-                                                                 tg: TelegramChannel) -> None:
+                                                                 tg: LiveBot) -> None:
     _link_telegram(tg)
     menu = await _say(fake_tg, CADRE1, "/leave", "请选择请假类型")
     await _press(fake_tg, CADRE1, buttons_of(menu)["弹性休假"], "请输入日期")

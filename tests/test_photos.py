@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from telegram import Bot
 
-from channels.telegram import send_reply
+from channels.telegram import TelegramChannel
+from core.channel import SendResult
 from core.messages import Attachment, Button, Reply, photos
+from services.config import Settings
 from tests.conftest import TELEGRAM_TOKEN
 from tests.fake_telegram import FakeTelegram
 
@@ -34,9 +35,21 @@ def test_payload_round_trip_and_rows_queued_before_lists() -> None:
 
 @pytest.fixture
 async def bot(fake_tg: FakeTelegram):  # type: ignore[no-untyped-def]
-    async with Bot(TELEGRAM_TOKEN, base_url=fake_tg.base_url,
-                   base_file_url=fake_tg.base_file_url) as b:
-        yield b
+    channel = TelegramChannel(Settings(bot_token=TELEGRAM_TOKEN, telegram_base_url=fake_tg.url,
+                                       _env_file=None))  # type: ignore[call-arg]
+    await channel.bot.initialize()
+    yield channel
+    await channel.bot.shutdown()
+
+
+async def send_reply(channel: TelegramChannel, chat: str, reply: Reply) -> SendResult:
+    """Every part of the reply in order, as the outbox sender sends them."""
+    result = SendResult("sent")
+    for part in channel.parts(reply):
+        result = await channel.send_part(chat, part)
+        if result.status not in ("sent", "skipped"):
+            break
+    return result
 
 
 def _sent(fake: FakeTelegram) -> list[tuple[str, object]]:
@@ -49,7 +62,7 @@ def _markup(fake: FakeTelegram) -> list[bool]:
             if c.ok and c.method.startswith("send")]
 
 
-async def test_one_photo_with_a_short_text_is_one_message(fake_tg: FakeTelegram, bot: Bot) -> None:
+async def test_one_photo_with_a_short_text_is_one_message(fake_tg: FakeTelegram, bot: TelegramChannel) -> None:
     fake_tg.make_photo(1, "F1")
     result = await send_reply(bot, str(CHAT), Reply("说明", buttons=BUTTONS,
                                                     attachments=photos(["F1"])))
@@ -61,7 +74,7 @@ async def test_one_photo_with_a_short_text_is_one_message(fake_tg: FakeTelegram,
 
 
 async def test_many_photos_go_as_albums_then_the_text_with_buttons(fake_tg: FakeTelegram,
-                                                                   bot: Bot) -> None:
+                                                                   bot: TelegramChannel) -> None:
     ids = [f"F{i}" for i in range(12)]
     for fid in ids:
         fake_tg.make_photo(1, fid)
@@ -76,7 +89,7 @@ async def test_many_photos_go_as_albums_then_the_text_with_buttons(fake_tg: Fake
 
 
 async def test_a_single_photo_with_a_long_text_comes_before_the_text(fake_tg: FakeTelegram,
-                                                                     bot: Bot) -> None:
+                                                                     bot: TelegramChannel) -> None:
     fake_tg.make_photo(1, "F1")
     text = "长" * 1500  # over the 1024-character caption limit
     await send_reply(bot, str(CHAT), Reply(text, buttons=BUTTONS, attachments=photos(["F1"])))
@@ -85,7 +98,7 @@ async def test_a_single_photo_with_a_long_text_comes_before_the_text(fake_tg: Fa
     assert _markup(fake_tg) == [False, True]
 
 
-async def test_a_refused_photo_does_not_lose_the_text(fake_tg: FakeTelegram, bot: Bot) -> None:
+async def test_a_refused_photo_does_not_lose_the_text(fake_tg: FakeTelegram, bot: TelegramChannel) -> None:
     result = await send_reply(bot, str(CHAT), Reply("卡片", buttons=BUTTONS,
                                                     attachments=photos(["console-photo"])))
     assert result.status == "sent"
@@ -93,7 +106,7 @@ async def test_a_refused_photo_does_not_lose_the_text(fake_tg: FakeTelegram, bot
     assert _markup(fake_tg) == [True]
 
 
-async def test_files_on_disk_use_the_same_path(fake_tg: FakeTelegram, bot: Bot,
+async def test_files_on_disk_use_the_same_path(fake_tg: FakeTelegram, bot: TelegramChannel,
                                                tmp_path: Path) -> None:
     chart, sheet = tmp_path / "c.png", tmp_path / "s.xlsx"
     chart.write_bytes(b"png")

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from channels.telegram import TelegramChannel
 from storage.models import Identity, Member, OutboxMessage
 from tests.conftest import at
 from tests.fake_telegram import FakeTelegram
+from tests.live import LiveBot
 
 
 async def test_evening_report_reminder_reaches_telegram_exactly_once(
-        fake_tg: FakeTelegram, tg: TelegramChannel) -> None:
+        fake_tg: FakeTelegram, tg: LiveBot) -> None:
     core = tg.core
     with core.db.session() as s:
         m = s.scalar(select(Member).where(Member.name == "张驻村"))
@@ -33,7 +33,7 @@ async def test_evening_report_reminder_reaches_telegram_exactly_once(
 
 
 async def test_reminder_to_someone_who_blocked_the_bot_is_skipped_not_retried(
-        fake_tg: FakeTelegram, tg: TelegramChannel) -> None:
+        fake_tg: FakeTelegram, tg: LiveBot) -> None:
     core = tg.core
     with core.db.session() as s:
         m = s.scalar(select(Member).where(Member.name == "赵驻村"))

@@ -8,10 +8,10 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from channels.telegram import TelegramChannel
 from core.app import BotCore
 from storage.models import DailyReport, Identity, Member
 from tests.fake_telegram import FakeTelegram
+from tests.live import LiveBot
 
 CADRE, LEADER, OTHER = 4101, 4102, 4103
 
@@ -50,7 +50,7 @@ async def _press(fake: FakeTelegram, chat: int, label: str, expect: str) -> str:
 
 
 async def test_cadre_reports_edits_checks_in_and_leader_gets_chart_and_excel(
-        fake_tg: FakeTelegram, tg: TelegramChannel) -> None:
+        fake_tg: FakeTelegram, tg: LiveBot) -> None:
     _bind(tg.core, CADRE, "张驻村")
     _bind(tg.core, LEADER, "王组长")
     await _say(fake_tg, CADRE, "/report 走访脱贫户。走访：3户 问题：道路塌方 下一步：报镇交通办",

@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
 from core import outbox
+from core.channel import SendResult
 from core.messages import Reply
 from storage.db import Database
 from storage.models import Base, County, Identity, Member, OutboxMessage, Team, Township, Village
@@ -70,10 +71,10 @@ def test_outbox_key_is_queued_once_and_claimed_once(any_db_url: str) -> None:
                               member_id=m.id)
         assert not outbox.enqueue(s, key="study:2026-12-04:m1", reply=Reply("周五学习"), now=now,
                                   member_id=m.id)
-    first = outbox.claim(db, "telegram", now)
-    second = outbox.claim(db, "telegram", now)
-    assert [c[1] for c in first] == ["42"] and second == []
-    outbox.settle(db, first[0][0], outbox.SendResult("sent"), now)
+    first = outbox.claim_next(db, "telegram", now, "w1")
+    second = outbox.claim_next(db, "telegram", now, "w2")
+    assert first is not None and first.chat_id == "42" and second is None
+    outbox.settle(db, first, SendResult("sent"), now, 1, 0)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 1
         assert s.scalar(select(OutboxMessage.status)) == "sent"
@@ -88,10 +89,11 @@ def test_outbox_crash_mid_send_is_not_resent_and_late_rows_are_missed(any_db_url
         m = _seed_member(s)
         outbox.enqueue(s, key="a", reply=Reply("甲"), now=now, member_id=m.id)
         outbox.enqueue(s, key="b", reply=Reply("乙"), now=now - timedelta(hours=8), member_id=m.id)
-    claimed = outbox.claim(db, "telegram", now, limit=1, grace=timedelta(hours=6))
-    assert len(claimed) == 1  # "b" is past the grace period and marked missed instead
-    assert outbox.recover_interrupted(db, now) == 1  # the worker "crashed" holding "a"
-    assert outbox.claim(db, "telegram", now) == []
+    assert outbox.expire(db, now, timedelta(hours=6)) == 1  # "b" is past the grace period
+    claimed = outbox.claim_next(db, "telegram", now, "w1")
+    assert claimed is not None and claimed.reply.text == "甲"
+    assert outbox.recover(db, "w1", now, timedelta(minutes=5)) == 1  # "w1" crashed holding "a"
+    assert outbox.claim_next(db, "telegram", now, "w1") is None
     with db.session() as s:
         status = dict(s.execute(select(OutboxMessage.key, OutboxMessage.status)).all())
     assert status == {"a": "unknown", "b": "missed"}

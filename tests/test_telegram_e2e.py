@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from channels.telegram import TelegramChannel
 from core import outbox
 from core.app import BotCore
 from core.messages import Reply
@@ -14,6 +13,7 @@ from services import invites
 from services.roles import Role
 from storage.models import Identity, Member, OutboxMessage, Team
 from tests.fake_telegram import FakeTelegram
+from tests.live import LiveBot
 
 
 def _code(core: BotCore, role: Role = Role.CADRE) -> str:
@@ -27,7 +27,7 @@ def _texts(fake: FakeTelegram, chat_id: int) -> list[str]:
 
 
 async def test_register_with_start_code_and_get_a_role_menu(fake_tg: FakeTelegram,
-                                                            tg: TelegramChannel) -> None:
+                                                            tg: LiveBot) -> None:
     code = _code(tg.core)
     fake_tg.push_text(555, f"/start {code}", username="alice", first_name="Alice")
     await fake_tg.wait_for(lambda c: c.method == "sendMessage" and "姓名" in str(c.params.get("text")))
@@ -46,12 +46,12 @@ async def test_register_with_start_code_and_get_a_role_menu(fake_tg: FakeTelegra
         assert ident.external_id == "555" and s.get(Member, ident.member_id).name == "张三"
 
 
-async def test_default_menu_is_for_newcomers(fake_tg: FakeTelegram, tg: TelegramChannel) -> None:
+async def test_default_menu_is_for_newcomers(fake_tg: FakeTelegram, tg: LiveBot) -> None:
     default = [c["command"] for c in fake_tg.commands()]
     assert default[:2] == ["start", "help"]
 
 
-async def test_duplicate_update_is_answered_once(fake_tg: FakeTelegram, tg: TelegramChannel) -> None:
+async def test_duplicate_update_is_answered_once(fake_tg: FakeTelegram, tg: LiveBot) -> None:
     fake_tg.push_text(777, "/help")
     await fake_tg.wait_for("sendMessage")
     fake_tg.push_duplicate()
@@ -60,7 +60,7 @@ async def test_duplicate_update_is_answered_once(fake_tg: FakeTelegram, tg: Tele
     assert sum("还没有注册" in t for t in _texts(fake_tg, 777)) == 1
 
 
-async def test_bad_input_over_telegram(fake_tg: FakeTelegram, tg: TelegramChannel) -> None:
+async def test_bad_input_over_telegram(fake_tg: FakeTelegram, tg: LiveBot) -> None:
     fake_tg.push_sticker(888)
     fake_tg.push_callback(888, "zz:approve:1")
     fake_tg.push_text(888, "/nonsense")
@@ -73,7 +73,7 @@ async def test_bad_input_over_telegram(fake_tg: FakeTelegram, tg: TelegramChanne
 
 
 async def test_outbox_skips_a_user_who_blocked_the_bot(fake_tg: FakeTelegram,
-                                                       tg: TelegramChannel) -> None:
+                                                       tg: LiveBot) -> None:
     with tg.core.db.session() as s:
         m = s.scalar(select(Member).where(Member.name == "张驻村"))
         s.add(Identity(platform="telegram", external_id="901", chat_id="901", member_id=m.id,
@@ -81,7 +81,8 @@ async def test_outbox_skips_a_user_who_blocked_the_bot(fake_tg: FakeTelegram,
         s.flush()
         outbox.enqueue(s, key="t1", reply=Reply("第一条"), now=tg.core.clock.now(), member_id=m.id)
     fake_tg.block(901)
-    await tg.flush()
+    tg.runtime._wake_senders()
+    await tg.drain()
     with tg.core.db.session() as s:
         assert s.scalar(select(OutboxMessage.status).where(OutboxMessage.key == "t1")) == "blocked"
         assert s.scalar(select(Identity.blocked_at).where(Identity.external_id == "901")) is not None
@@ -91,7 +92,7 @@ async def test_outbox_skips_a_user_who_blocked_the_bot(fake_tg: FakeTelegram,
         assert s.scalar(select(OutboxMessage.platform).where(OutboxMessage.key == "t2")) == "console"
 
 
-async def test_rate_limited_send_is_retried_not_lost(fake_tg: FakeTelegram, tg: TelegramChannel) -> None:
+async def test_rate_limited_send_is_retried_not_lost(fake_tg: FakeTelegram, tg: LiveBot) -> None:
     with tg.core.db.session() as s:
         m = s.scalar(select(Member).where(Member.name == "赵驻村"))
         s.add(Identity(platform="telegram", external_id="902", chat_id="902", member_id=m.id,
@@ -99,7 +100,8 @@ async def test_rate_limited_send_is_retried_not_lost(fake_tg: FakeTelegram, tg: 
         s.flush()
         outbox.enqueue(s, key="r1", reply=Reply("限流测试"), now=tg.core.clock.now(), member_id=m.id)
     fake_tg.fail_next(chat_id=902, n=1, retry_after=1)
-    await tg.flush()
+    tg.runtime._wake_senders()
+    await tg.drain()
     assert _texts(fake_tg, 902) == ["限流测试"]
     with tg.core.db.session() as s:
         assert s.scalar(select(OutboxMessage.status).where(OutboxMessage.key == "r1")) == "sent"
@@ -108,20 +110,14 @@ async def test_rate_limited_send_is_retried_not_lost(fake_tg: FakeTelegram, tg: 
 async def test_webhook_mode_receives_updates_with_the_secret(fake_tg: FakeTelegram, demo) -> None:  # type: ignore[no-untyped-def]
     import socket
 
-    from channels.telegram import TelegramChannel
-    from services.config import Settings
-    from tests.conftest import TELEGRAM_TOKEN
+    from tests.live import live_telegram
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    settings = Settings(database_url=demo.settings.database_url, bot_token=TELEGRAM_TOKEN,
-                        telegram_base_url=fake_tg.url, webhook_url=f"http://127.0.0.1:{port}/hook/tg",
-                        webhook_listen="127.0.0.1", webhook_port=port, webhook_secret="s3cret",
-                        _env_file=None)  # type: ignore[call-arg]
-    channel = TelegramChannel(demo, settings)
-    await channel.start()
-    try:
+    async with live_telegram(demo, fake_tg.url, webhook_url=f"http://127.0.0.1:{port}/hook/tg",
+                             webhook_listen="127.0.0.1", webhook_port=port,
+                             webhook_secret="s3cret"):
         assert fake_tg.webhook["url"] == f"http://127.0.0.1:{port}/hook/tg"
         status, _ = await fake_tg.post_update_to(None, fake_tg.make_text(4321, "/start"))
         assert status == 200
@@ -131,5 +127,3 @@ async def test_webhook_mode_receives_updates_with_the_secret(fake_tg: FakeTelegr
         forged, _ = await post_update_to(f"http://127.0.0.1:{port}/hook/tg",
                                          fake_tg.make_text(4321, "/help"), secret_token="wrong")
         assert forged == 403  # a request without Telegram's secret is not an update
-    finally:
-        await channel.stop()

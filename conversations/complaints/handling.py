@@ -157,7 +157,7 @@ def on_action(ctx: Ctx, code: str, raw_id: str) -> Replies:
     if not in_supervision_group(ctx):
         return prompts
     for i, r in enumerate(prompts):  # the note is typed in the private chat, not the group
-        ctx.notify(f"ts:{c.id}:prompt:{ctx.incoming.user_id}:{ctx.incoming.update_id or ctx.now.isoformat()}:{i}",
+        ctx.notify(f"ts:{c.id}:prompt:{ctx.incoming.user_id}:{ctx.incoming.update_key or ctx.now.isoformat()}:{i}",
                    r, chat=(ctx.incoming.platform, ctx.incoming.user_id))
     return [Reply(f"{ctx.actor.name} 正在{action.label} {c.ticket_no}，请在与我的私聊里填写说明。")]
 

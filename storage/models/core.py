@@ -11,11 +11,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -93,6 +93,9 @@ class Member(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column()
+    # admin purge-member: name, phone and identities removed after the retention period;
+    # the records stay (counts, dates) without the person
+    purged_at: Mapped[datetime | None] = mapped_column()
     team: Mapped[Team | None] = relationship()
 
 
@@ -157,23 +160,45 @@ class DialogState(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ProcessedUpdate(Base):
-    """Update ids already handled, so a redelivered Telegram update is handled once."""
+class InboxUpdate(Base):
+    """Every update a platform delivered, stored raw before the platform is told it arrived.
 
-    __tablename__ = "processed_update"
-    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    Keyed by (platform, update_key) so a redelivery is dropped; processed in id order per
+    lane (one person), each in the same transaction as its effects and its replies. A
+    transient failure is retried with backoff; one that keeps failing is parked for an
+    administrator instead of being retried forever. Done rows are pruned after a week.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("platform", "update_key"),
+                      Index("ix_inbox_status_lane_id", "status", "lane", "id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    update_key: Mapped[str] = mapped_column(String(64))
+    lane: Mapped[str] = mapped_column(String(96))  # "platform:user": handled in order
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    # pending -> done | parked
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column()
+    # the class of the last error, never its text (which could quote the message)
+    error: Mapped[str | None] = mapped_column(String(64))
+    busy_told: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class OutboxMessage(Base):
     """A message to deliver, keyed so the same notification is never queued twice.
 
     Written in the same transaction as the fact it announces (a transactional outbox),
-    so an approval and its notification are committed or lost together.
+    so an approval and its notification are committed or lost together. Replies to the
+    sender are rows too (priority 0), so a crash or a platform fault never loses one.
     """
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_chat_head", "platform", "chat_id", "status", "id"),
+                      Index("ix_outbox_queue", "platform", "status", "priority", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(255), unique=True)
     platform: Mapped[str | None] = mapped_column(String(16), index=True)
@@ -183,11 +208,20 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column()
     # pending -> sending -> sent | failed | blocked | undeliverable | unknown | missed
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    # 0 a reply to the person who just wrote, 1 a notice to someone else, 2 bulk reminders
+    priority: Mapped[int] = mapped_column(Integer, default=1)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    # past this, a row not yet sent is recorded as missed instead (stale news)
+    expires_at: Mapped[datetime | None] = mapped_column()
     claimed_at: Mapped[datetime | None] = mapped_column()
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # platform messages of this reply already delivered (albums, long texts) and skipped
+    parts_done: Mapped[int] = mapped_column(Integer, default=0)
+    parts_skipped: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None] = mapped_column()
+    message_id: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
 
 

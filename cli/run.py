@@ -1,0 +1,92 @@
+"""Starting the bot: every configured channel in one process, or the console demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from services.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def quiet_libraries() -> None:
+    """Library loggers that would print tokens (httpx logs request URLs) or messages."""
+    for name in ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def configured_channels(settings: Settings, registry):  # type: ignore[no-untyped-def]
+    """The networked channels this deployment has credentials for."""
+    channels = []
+    if settings.bot_token:
+        from channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(settings, registry))
+    return channels
+
+
+def run_bot(settings: Settings) -> int:
+    """`bot.py run`: every configured channel; the console demo when none is."""
+    from core.app import BotCore
+    from core.runtime import Runtime
+
+    core = BotCore.create(settings)
+    channels = configured_channels(settings, core.registry)
+    if not channels:
+        print("未设置 BOT_TOKEN：启动控制台演示（幸福村驻村工作队）。", flush=True)
+        core.db.dispose()
+        return run_console(settings, demo=True, echo=False, clock_at=None)
+    logging.getLogger().setLevel(logging.INFO)
+    quiet_libraries()
+    runtime = Runtime(core, channels)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)  # type: ignore[union-attr]
+        print("驻村助手已启动：" + "、".join(c.platform for c in channels), flush=True)
+        await runtime.serve_forever()
+
+    try:
+        asyncio.run(main())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        pass
+    return 0
+
+
+def run_console(settings: Settings, demo: bool, echo: bool, clock_at: str | None, *,
+                input_path: str | None = None, words: bool = False) -> int:
+    from channels.console import ConsoleChannel
+    from core.app import BotCore
+    from services.clock import ManualClock
+    from services.demo import load_demo
+
+    clock = ManualClock()
+    if clock_at:
+        clock.set(datetime.strptime(clock_at, "%Y-%m-%d %H:%M").replace(
+            tzinfo=ZoneInfo(settings.timezone)))
+    core = BotCore.create(settings, clock)
+    if demo:
+        with core.db.session() as s:
+            load_demo(s, clock.now())
+    source: TextIO = sys.stdin
+    prefix = None
+    if input_path:
+        # a script replayed after a crash: its lines keep their keys, nothing twice
+        source = Path(input_path).open(encoding="utf-8")
+        prefix = f"file:{Path(input_path).resolve()}"[-40:]
+    elif sys.stdin.isatty():
+        print("驻村助手 · 控制台。输入格式：用户名: 消息，例如  cadre1: /help\n"
+              "演示用户：leader secretary cadre1 cadre2 supervisor admin villager ；"
+              "按 Ctrl-D 退出。", flush=True)
+    with source:
+        return ConsoleChannel(core, clock, echo=echo, key_prefix=prefix,
+                              slash_commands=not words).run(source)

@@ -1,0 +1,229 @@
+"""The durable inbox: accepted means kept.
+
+A channel hands every update to `store` before it tells the platform the update arrived
+(the polling offset moves, the webhook answers 200). Processing reads from here, one
+update per transaction: the router's effects, the replies (as outbox rows) and the
+"done" mark commit together, so a crash at any moment either leaves the update pending
+(it is processed again, from scratch) or done (never again).
+
+Updates of one lane (one person on one platform) are processed in arrival order; other
+lanes run concurrently. A transient failure (database down, busy, lock timeout) is
+retried with backoff; an update that keeps failing is parked and reported to the
+administrators instead of being retried forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from core import outbox
+from core import text as T
+from core.channel import Received
+from core.messages import Incoming, Reply
+from core.router import Outcome, Router
+from services.roles import Role
+from storage.db import Database, DatabaseBusy
+from storage.models import Identity, InboxUpdate, Member
+
+log = logging.getLogger(__name__)
+
+# An error in the code or a poisonous update: a few tries (it might have been a fluke),
+# then park. A transient error (database unavailable or locked) gets more patience.
+MAX_ATTEMPTS = 3
+MAX_TRANSIENT_ATTEMPTS = 8
+BACKOFF_CAP_S = 60.0
+
+
+class Poison(Exception):
+    """The stored update cannot be parsed: retrying will not help."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure of the database, not of this update: worth retrying."""
+    if isinstance(exc, DatabaseBusy | sa_exc.OperationalError | sa_exc.InterfaceError
+                  | sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
+def backoff(attempts: int) -> float:
+    return min(BACKOFF_CAP_S, 2.0 ** max(0, attempts - 1))
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    bind = session.get_bind()
+    return (pg_insert if bind.dialect.name == "postgresql" else sqlite_insert)(InboxUpdate)
+
+
+def store(db: Database, platform: str, batch: list[Received], now: datetime) -> int:
+    """Store a batch in one transaction; redelivered keys are dropped. Returns new rows."""
+    if not batch:
+        return 0
+    rows = [{"platform": platform, "update_key": r.key[:64], "lane": r.lane[:96],
+             "payload": r.payload, "status": "pending", "attempts": 0, "received_at": now,
+             "not_before": now, "busy_told": False} for r in batch]
+    with db.session() as s:
+        stmt = _insert(s).values(rows).on_conflict_do_nothing(
+            index_elements=["platform", "update_key"])
+        res = s.execute(stmt)
+        return max(0, res.rowcount or 0)
+
+
+@dataclass(frozen=True)
+class Head:
+    """The next update of a lane, as the dispatcher sees it."""
+
+    id: int
+    platform: str
+    key: str
+    lane: str
+    payload: dict[str, Any]
+    busy_told: bool
+
+
+def heads(db: Database, platforms: list[str], now: datetime, limit: int) -> list[Head]:
+    """The oldest pending update of each lane that is due, oldest lanes first.
+
+    Only a lane's first pending update is ever eligible, so its later updates wait even
+    while the first is in backoff: a person's messages are never handled out of order.
+    """
+    with db.read() as s:
+        first = (select(func.min(InboxUpdate.id))
+                 .where(InboxUpdate.status == "pending", InboxUpdate.platform.in_(platforms))
+                 .group_by(InboxUpdate.lane).scalar_subquery())
+        rows = s.execute(
+            select(InboxUpdate.id, InboxUpdate.platform, InboxUpdate.update_key,
+                   InboxUpdate.lane, InboxUpdate.payload, InboxUpdate.busy_told)
+            .where(InboxUpdate.id.in_(first), InboxUpdate.not_before <= now)
+            .order_by(InboxUpdate.id).limit(limit)).all()
+    return [Head(*r) for r in rows]
+
+
+@dataclass
+class Processed:
+    msg: Incoming | None
+    outcome: Outcome | None
+
+
+Parser = Callable[[str, dict[str, Any]], Incoming | None]
+
+
+def process(db: Database, router: Router, parse: Parser, row_id: int, now: datetime,
+            reply_grace: timedelta, *, queue: bool = True) -> Processed | None:
+    """Handle one stored update in one transaction; None if it was not pending any more
+    (another worker took it). Raises on failure, having changed nothing."""
+    with db.session() as s:
+        q = select(InboxUpdate).where(InboxUpdate.id == row_id)
+        if s.get_bind().dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        row = s.scalar(q)
+        if row is None or row.status != "pending":
+            return None
+        try:
+            msg = parse(row.platform, row.payload)
+        except Exception as exc:
+            raise Poison(type(exc).__name__) from exc
+        outcome = None
+        if msg is not None:
+            outcome = router.route(s, msg)
+            if queue:
+                queue_replies(s, row, msg, outcome.replies, now, reply_grace)
+        row.status, row.done_at, row.error = "done", now, None
+    return Processed(msg, outcome)
+
+
+def queue_replies(s: Session, row: InboxUpdate, msg: Incoming, replies: list[Reply],
+                  now: datetime, grace: timedelta) -> None:
+    """Replies to the sender are outbox rows like any other message, first in line."""
+    outbox.enqueue_many(s, [
+        outbox.Outgoing(key=f"re:{row.id}:{i}", reply=r, platform=msg.platform,
+                        chat_id=msg.chat_id, priority=outbox.REPLY, expires_at=now + grace)
+        for i, r in enumerate(replies)], now)
+
+
+@dataclass(frozen=True)
+class Failure:
+    parked: bool
+    tell_busy: bool  # first transient failure of this update: say 系统有点忙 once
+    retry_at: datetime
+
+
+def record_failure(db: Database, parse: Parser, row_id: int, exc: BaseException,
+                   now: datetime) -> Failure:
+    """Count the failure, schedule the retry or park the update (own transaction).
+
+    Raises if the database is unreachable; the caller then backs off in memory.
+    """
+    transient = is_transient(exc)
+    with db.session() as s:
+        row = s.get(InboxUpdate, row_id)
+        if row is None or row.status != "pending":
+            return Failure(False, False, now)
+        row.attempts += 1
+        row.error = type(exc).__name__[:64]
+        limit = MAX_TRANSIENT_ATTEMPTS if transient else MAX_ATTEMPTS
+        tell = transient and not row.busy_told
+        if transient:
+            row.busy_told = True
+        if isinstance(exc, Poison) or row.attempts >= limit:
+            park(s, parse, row, now)
+            return Failure(True, False, now)
+        row.not_before = now + timedelta(seconds=backoff(row.attempts))
+        return Failure(False, tell, row.not_before)
+
+
+def park(s: Session, parse: Parser, row: InboxUpdate, now: datetime) -> None:
+    """Stop retrying; tell the county's administrators (no message text) and the sender."""
+    row.status, row.done_at = "parked", now
+    kind, msg = "未知", None
+    try:
+        msg = parse(row.platform, row.payload)
+    except Exception:
+        kind = "无法解析"
+    if msg is not None:
+        kind = ("按钮" if msg.callback else "命令" if msg.command else "位置" if msg.location
+                else "照片" if msg.photos else "文字" if msg.text else "其他")
+    admins = _admins_for(s, row.platform, msg.user_id if msg else None)
+    note = Reply(T.PARKED_ADMIN.format(attempts=row.attempts, key=f"{row.platform}/{row.update_key}",
+                                       kind=kind, error=row.error or "?"))
+    items = [outbox.Outgoing(key=f"parked:{row.id}:m{a}", reply=note, member_id=a) for a in admins]
+    if msg is not None:
+        items.append(outbox.Outgoing(key=f"parked:{row.id}:user", reply=Reply(T.PARKED_USER),
+                                     platform=row.platform, chat_id=msg.chat_id,
+                                     priority=outbox.REPLY))
+    outbox.enqueue_many(s, items, now)
+    log.error("parked update %s/%s after %d attempts (%s)", row.platform, row.update_key,
+              row.attempts, row.error)
+
+
+def _admins_for(s: Session, platform: str, user_id: str | None) -> list[int]:
+    """Administrators of the sender's county, or every administrator if unknown."""
+    q = select(Member.id).where(Member.role == Role.ADMIN.value, Member.active.is_(True))
+    county = None
+    if user_id is not None:
+        ident = s.scalar(select(Identity).where(Identity.platform == platform,
+                                                Identity.external_id == user_id))
+        if ident is not None and ident.member_id is not None:
+            m = s.get(Member, ident.member_id)
+            if m is not None:
+                county = m.county_id or (m.team.village.township.county_id if m.team else None)
+    ids = list(s.scalars(q.where(Member.county_id == county))) if county else []
+    return ids or list(s.scalars(q))
+
+
+def prune(db: Database, now: datetime, keep: timedelta = timedelta(days=7)) -> int:
+    """Forget handled updates older than any platform could redeliver (with margin)."""
+    with db.session() as s:
+        res = s.execute(delete(InboxUpdate).where(InboxUpdate.status == "done",
+                                                  InboxUpdate.done_at < now - keep))
+        return res.rowcount or 0

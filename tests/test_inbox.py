@@ -1,0 +1,117 @@
+"""The durable inbox: an update is kept from the moment it is accepted, handled once,
+retried while the database is unavailable, and parked (with the administrators told)
+when it keeps failing."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from core import inbox
+from core.app import lane_of
+from core.channel import Received
+from core.messages import Incoming
+from core.registry import Command
+from services.roles import EVERYONE
+from storage.models import AuditEvent, DialogState, InboxUpdate, OutboxMessage
+from tests.harness import ChatHarness
+
+
+def _accept(chat: ChatHarness, msg: Incoming) -> None:
+    chat.core.accept(msg.platform, [Received(msg.update_key or "k", lane_of(msg), msg.to_payload(),
+                                             chat_id=msg.chat_id)])
+
+
+def _status(chat: ChatHarness, key: str) -> tuple[str, int]:
+    with chat.core.db.session() as s:
+        row = s.scalar(select(InboxUpdate).where(InboxUpdate.update_key == key))
+        return row.status, row.attempts
+
+
+def test_a_redelivered_update_is_handled_once(chat: ChatHarness) -> None:
+    msg = Incoming(platform="console", user_id="x9", chat_id="x9", text="/help", update_key="1001")
+    _accept(chat, msg)
+    _accept(chat, msg)  # the platform sent it again (it never heard we had it)
+    done = chat.core.process_pending()
+    assert len(done) == 1
+    with chat.core.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(InboxUpdate)) == 1
+        replies = s.scalars(select(OutboxMessage).where(OutboxMessage.chat_id == "x9")).all()
+    assert len(replies) == 1 and "还没有注册" in replies[0].payload["text"]
+    assert replies[0].priority == 0 and replies[0].expires_at is not None
+
+
+def test_a_locked_database_keeps_the_update_and_writes_nothing_half(chat: ChatHarness) -> None:
+    path = make_url(chat.core.settings.database_url).database
+    chat.core.db.dispose()
+    from sqlalchemy.orm import sessionmaker
+
+    from storage.db import make_engine
+
+    chat.core.db.engine = make_engine(chat.core.settings.database_url, busy_timeout_s=0.2)
+    chat.core.db._factory = sessionmaker(chat.core.db.engine, expire_on_commit=False)
+    msg = Incoming(platform="console", user_id="x5", chat_id="x5", text="/start ABCD2345",
+                   update_key="5")
+    _accept(chat, msg)
+    locker = sqlite3.connect(path)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        assert chat.core.process_pending() == []  # nothing processed, nothing lost
+    finally:
+        locker.rollback()
+        locker.close()
+    assert _status(chat, "5")[0] == "pending"
+    with chat.core.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(DialogState)) == 0
+        s.execute(InboxUpdate.__table__.update().values(not_before=chat.clock.now()))
+    done = chat.core.process_pending()
+    assert len(done) == 1 and _status(chat, "5")[0] == "done"
+    assert "注册码" in done[0].outcome.replies[0].text
+
+
+def test_a_failing_step_rolls_back_is_retried_and_then_parked_for_the_admins(chat: ChatHarness) -> None:
+    calls = []
+
+    def boom(ctx, args):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        ctx.audit("about to fail")  # written inside the step: must be rolled back too
+        raise RuntimeError("disk on fire")
+
+    chat.core.registry.command(Command("boom", "test", EVERYONE, run=boom, allow_unregistered=True))
+    msg = Incoming(platform="console", user_id="cadre1", chat_id="cadre1", text="/boom",
+                   update_key="4242")
+    _accept(chat, msg)
+    for attempt in range(1, inbox.MAX_ATTEMPTS + 1):
+        chat.core.process_pending()
+        assert _status(chat, "4242") == ("pending" if attempt < inbox.MAX_ATTEMPTS else "parked",
+                                         attempt)
+        chat.clock.advance(timedelta(seconds=inbox.backoff(attempt) + 1))
+    chat.core.process_pending()
+    assert len(calls) == inbox.MAX_ATTEMPTS  # parked: never retried again
+    with chat.core.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.action == "about to fail")) == 0
+        notes = {r.key: r for r in s.scalars(select(OutboxMessage)
+                                             .where(OutboxMessage.key.like("parked:%")))}
+    admin_note = next(r for k, r in notes.items() if k.endswith(":user") is False)
+    assert "反复处理失败" in admin_note.payload["text"] and "/boom" not in admin_note.payload["text"]
+    assert "转给管理员" in notes[next(k for k in notes if k.endswith(":user"))].payload["text"]
+
+
+def test_a_later_update_of_the_same_person_waits_for_the_earlier_one(chat: ChatHarness) -> None:
+    def boom(ctx, args):  # type: ignore[no-untyped-def]
+        raise RuntimeError("first fails")
+
+    chat.core.registry.command(Command("boom", "test", EVERYONE, run=boom, allow_unregistered=True))
+    first = Incoming(platform="console", user_id="x7", chat_id="x7", text="/boom", update_key="a1")
+    second = Incoming(platform="console", user_id="x7", chat_id="x7", text="/help", update_key="a2")
+    other = Incoming(platform="console", user_id="x8", chat_id="x8", text="/help", update_key="b1")
+    for m in (first, second, other):
+        _accept(chat, m)
+    chat.core.process_pending()
+    assert _status(chat, "a1") == ("pending", 1)
+    assert _status(chat, "a2") == ("pending", 0)  # held back: order within a person
+    assert _status(chat, "b1")[0] == "done"  # another person is not held up
