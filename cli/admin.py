@@ -261,6 +261,7 @@ def _kb_reload(a: argparse.Namespace, settings: Settings) -> int:
 
 @admin_command("event")
 def _event(a: argparse.Namespace, settings: Settings) -> int:
+    from conversations.reminders import text as T
     from reminders import series as sv
     from services import admin, audit
 
@@ -268,7 +269,7 @@ def _event(a: argparse.Namespace, settings: Settings) -> int:
         if a.event_cmd == "list":
             team = admin.find_team(s, a.team)
             for row in sv.team_series(s, team.id):
-                print(sv.summary(row, _now()))
+                print(T.series_line(row, _now()))
             return 0
         if a.event_cmd == "add":
             team = admin.find_team(s, a.team)
@@ -276,41 +277,44 @@ def _event(a: argparse.Namespace, settings: Settings) -> int:
                                 leads=sv.parse_leads(a.leads), audience=a.audience, now=_now(),
                                 by="cli", note=a.note)
             audit.record(s, "cli", "event.add", _now(), subject=f"series:{row.id}")
-            print("已添加：" + sv.summary(row, _now()))
+            print(T.CLI_ADDED.format(summary=T.series_line(row, _now())))
             return 0
         row = sv.get_series(s, a.id)
         if a.event_cmd == "remove":
             if row.key is not None:
-                raise UserError("默认提醒不能删除，可以暂停：admin event pause --id " + str(row.id))
-            s.delete(row)
-            print(f"已删除：{row.title}")
+                raise UserError("reminders.default_undeletable_cli", series_id=row.id)
+            sv.remove_series(s, row)
+            print(T.CLI_REMOVED.format(title=row.title))
         else:
             sv.set_active(row, a.event_cmd == "resume", _now())
-            print(f"已{'恢复' if row.active else '暂停'}：{row.title}")
+            print((T.CLI_RESUMED if row.active else T.CLI_PAUSED).format(title=row.title))
         audit.record(s, "cli", f"event.{a.event_cmd}", _now(), subject=f"series:{row.id}")
     return 0
 
 
 @admin_command("set-term")
 def _set_term(a: argparse.Namespace, settings: Settings) -> int:
+    from conversations.reminders import text as T
     from services import handover
 
     with _db(settings).session() as s:
         m = handover.find_member(s, str(a.member))
         handover.set_term_end(s, m, a.end, by="cli", now=_now())
-        print(f"已设置：{m.name}的任期到 {a.end}")
+        print(T.CLI_TERM_SET.format(name=m.name, end=a.end))
     return 0
 
 
 @admin_command("close-term")
 def _close_term(a: argparse.Namespace, settings: Settings) -> int:
+    from conversations.reminders import text as T
     from services import handover
 
     with _db(settings).session() as s:
         m = handover.find_member(s, str(a.member))
         handover.close_term(s, m, by="cli", now=_now(), override_reason=a.override_reason)
-        print(f"已结束{m.name}的驻村任期" + (f"（强制结束，理由：{a.override_reason}）"
-                                            if a.override_reason else "（交接表已完成）"))
+        how = (T.CLOSED_FORCED.format(reason=a.override_reason) if a.override_reason
+               else T.CLOSED_COMPLETE)
+        print(T.CLI_TERM_CLOSED.format(name=m.name, how=how))
     return 0
 
 

@@ -20,13 +20,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conversations.reminders import text as T
+from conversations.reminders.buttons import RunButton
 from core.messages import Button, Reply
 from reminders.engine import is_working_day, occurrences
-from reminders.series import spec_of, when_label
+from reminders.series import spec_of
 from services.attendance import expected_by, month_bounds, quota_for
 from services.complaints import digest_counts, digest_counts_by_village
 from services.config import Settings
-from services.dates import month_day
 from services.leave import leave_dates_many, unreturned_many
 from services.leave import pending_counts as leave_pending_counts
 from services.roles import TEAM_ROLES
@@ -161,37 +162,18 @@ def render(d: TeamDigest, *, pending: int = 0, commands: frozenset[str] = frozen
     """One short message in sections; None when there is nothing to act on."""
     if not d.actionable and not pending:
         return None
-    head = f"{'📅 每周简报' if d.weekly else '☀️ 早上好'} · {d.team_name} · {month_day(d.day)}"
-    lines = [head]
-    if d.missing:
-        label = "上周未报日志" if d.weekly else "昨天未报日志"
-        names = "、".join(f"{n}（{k}天）" if d.weekly else n for n, k in d.missing)
-        lines.append(f"【{label}】{names}")
-    if d.behind:
-        lines.append("【在村天数落后】" + "、".join(f"{n} {h}/{e}天" for n, h, e in d.behind))
-    if pending:
-        lines.append(f"【待审批请假】{pending} 条")
-    if d.unreturned:
-        lines.append("【请假未销假】" + "、".join(d.unreturned))
-    if d.terms:
-        lines.append("【任期将满】" + "、".join(f"{n} {end:%Y-%m-%d}（还有{k}天）" for n, end, k in d.terms))
-    c = d.complaints or {}
-    if c.get("open") or c.get("overdue"):
-        lines.append(f"【群众诉求】未办结 {c.get('open', 0)} 件，超期 {c.get('overdue', 0)} 件")
-    if d.events:
-        lines.append("【未来7天】" + "；".join(f"{when_label(t, tz)} {title}" for t, title, tz in d.events[:5]))
     buttons: list[Button] = []
     if d.missing:
-        buttons.append(Button("查看日志", "rm:run:reports"))
+        buttons.append(Button(T.BTN_REPORTS, RunButton("reports").pack()))
     if pending:
         for name in ("approvals", "leaves"):
             if name in commands:
-                buttons.append(Button("待审批请假", f"rm:run:{name}"))
+                buttons.append(Button(T.BTN_APPROVALS, RunButton(name).pack()))
                 break
     if d.terms:
-        buttons.append(Button("交接表", "rm:run:handover"))
-    buttons.append(Button("提醒安排", "rm:run:events"))
-    return Reply("\n".join(lines), buttons=[buttons])
+        buttons.append(Button(T.BTN_HANDOVER, RunButton("handover").pack()))
+    buttons.append(Button(T.BTN_EVENTS, RunButton("events").pack()))
+    return Reply(T.digest(d, pending), buttons=[buttons])
 
 
 @dataclass
@@ -228,14 +210,5 @@ def render_county(c: CountyDigest, weekly: bool) -> Reply | None:
     comp = c.complaints or {}
     if not (c.missing_people or c.behind_people or c.terms or comp.get("open") or comp.get("overdue")):
         return None
-    lines = [f"{'📅 每周简报' if weekly else '☀️ 全县简报'} · {month_day(c.day)}（{c.teams} 个工作队）"]
-    if c.missing_people:
-        lines.append(f"【未报日志】{c.missing_people} 人")
-    if c.behind_people:
-        lines.append(f"【在村天数落后】{c.behind_people} 人")
-    if c.terms:
-        lines.append(f"【60天内任期届满】{len(c.terms)} 人：" + "、".join(
-            f"{n}（{t}，{end:%m-%d}）" for t, n, end in c.terms[:5]) + ("…" if len(c.terms) > 5 else ""))
-    if comp.get("open") or comp.get("overdue"):
-        lines.append(f"【群众诉求】未办结 {comp.get('open', 0)} 件，超期 {comp.get('overdue', 0)} 件")
-    return Reply("\n".join(lines), buttons=[[Button("交接表", "rm:run:handover")]] if c.terms else [])
+    buttons = [[Button(T.BTN_HANDOVER, RunButton("handover").pack())]] if c.terms else []
+    return Reply(T.county_digest(c, weekly), buttons=buttons)

@@ -21,6 +21,8 @@ from sqlalchemy import Text, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from conversations.reminders import text as T
+from conversations.reminders.buttons import RunButton
 from core import outbox
 from core.messages import Button, Reply
 from reminders.digest import compute, county_rollup, pending_approvals, render, render_county
@@ -32,7 +34,6 @@ from reminders.series import (
     recipients,
     seed_missing_teams,
     spec_of,
-    when_label,
 )
 from reminders.spec import Recurrence
 from services import handover
@@ -52,8 +53,7 @@ def _occ(due: Due) -> str:
 def _late(due: Due) -> str:
     if due.status != "late":
         return ""
-    hours = max(1, round(due.late_by.total_seconds() / 3600))
-    return f"\n（系统刚恢复，这条提醒晚了约{hours}小时，请谅解。）"
+    return T.late(max(1, round(due.late_by.total_seconds() / 3600)))
 
 
 class Tick:
@@ -77,23 +77,12 @@ class Tick:
 # -- one handler per kind -----------------------------------------------------------------
 def _event(t: Tick, row: EventSeries, due: Due) -> None:
     tz = spec_of(row).tz
-    when = when_label(due.occurrence, tz)
-    note = f"\n{row.note}" if row.note else ""
-    soon = "现在开始。" if due.lead_key == "at" else f"提醒：{_lead_words(due)}。"
+    when = T.when(due.occurrence, tz)
     for r in recipients(t.s, row, t.directory):
-        head = f"📢 村里通知：{row.title}" if r.villager_id else f"⏰ {row.title}"
-        reply = Reply(f"{head} · {when}\n{soon}{note}{_late(due)}")
-        t.put(f"ev:{row.id}:{_occ(due)}:{due.lead_key}:{r.tag}", reply, r, due)
-
-
-def _lead_words(due: Due) -> str:
-    gap = due.occurrence - due.remind_at
-    if gap >= timedelta(days=2):
-        return f"还有{round(gap / timedelta(days=1))}天"
-    if gap >= timedelta(hours=12):
-        return "明天就要开始"
-    hours, minutes = divmod(round(gap.total_seconds() / 60), 60)
-    return f"还有{hours}小时" + (f"{minutes}分钟" if minutes else "") if hours else f"还有{minutes}分钟"
+        text = T.event_notice(row.title, when, villager=r.villager_id is not None,
+                              starts_now=due.lead_key == "at", gap=due.occurrence - due.remind_at,
+                              note=row.note)
+        t.put(f"ev:{row.id}:{_occ(due)}:{due.lead_key}:{r.tag}", Reply(text + _late(due)), r, due)
 
 
 def _report(t: Tick, row: EventSeries, due: Due) -> None:
@@ -104,9 +93,8 @@ def _report(t: Tick, row: EventSeries, due: Due) -> None:
     for m in missing_reporters(t.s, row.team_id, day):
         if roles and m.role not in roles:
             continue
-        reply = Reply(f"📝 工作日志提醒 · {day.month}月{day.day}日\n{m.name}，晚上好。今天的工作日志还没写，有空时点下面的按钮或发送 /report ，"
-                      "一两句话就行；今天在休息就不用管这条。" + _late(due),
-                      buttons=[[Button("写日志", "rm:run:report")]])
+        reply = Reply(T.report_reminder(day, m.name) + _late(due),
+                      buttons=[[Button(T.BTN_WRITE_REPORT, RunButton("report").pack())]])
         t.put(f"rr:{row.id}:{day.isoformat()}:m{m.id}", reply, Recipient(member_id=m.id), due)
 
 
@@ -115,10 +103,9 @@ def _quota(t: Tick, row: EventSeries, due: Due) -> None:
 
     day = local(due.occurrence, spec_of(row).tz).date()
     for m, sm in behind_quota(t.s, row.team_id, day, t.st):
-        reply = Reply(f"{m.name}，本月已在村 {sm.days_in_village} 天，按进度应有 {sm.expected_by_now} 天"
-                      f"（本月要求 {sm.required_days} 天）。离月底还有些日子，安排好时间就好；"
-                      "如有请假或特殊情况，请和组长说一声。" + _late(due),
-                      buttons=[[Button("我的考勤", "rm:run:attendance")]])
+        reply = Reply(T.quota_warning(m.name, sm.days_in_village, sm.expected_by_now,
+                                      sm.required_days) + _late(due),
+                      buttons=[[Button(T.BTN_MY_ATTENDANCE, RunButton("attendance").pack())]])
         t.put(f"qw:{row.id}:{day:%Y-%m}:m{m.id}", reply, Recipient(member_id=m.id), due)
 
 
@@ -143,18 +130,15 @@ def _rotation(t: Tick, row: EventSeries, due: Due) -> None:
             continue
         stage = min(x for x in stages if left <= x)
         h = handover.open_handover(t.s, m, t.now) if left <= t.st.handover_days else None
-        tail = ("\n交接期已开始，请双方在交接表里逐项确认（文件、项目、共同走访农户、双方签字、乡镇审批）。"
-                if h is not None else "\n请提前准备交接：文件资料、在建项目、需要一起走访的农户。")
-        buttons = [[Button("交接表", "rm:run:handover")]] if h is not None else []
+        tail = T.HANDOVER_OPEN if h is not None else T.HANDOVER_PREPARE
+        buttons = [[Button(T.BTN_HANDOVER, RunButton("handover").pack())]] if h is not None else []
         people = {m.id: "self"}
         for other in others:
             people.setdefault(other.id, "other")
         for mid, who in people.items():
-            text = (f"🔄 {m.name}，您的驻村任期将于 {m.term_end:%Y-%m-%d} 结束（还有 {left} 天）。"
-                    if who == "self" else
-                    f"🔄 {m.name}的驻村任期将于 {m.term_end:%Y-%m-%d} 结束（还有 {left} 天）。")
+            text = T.term_ending(m.name, m.term_end, left, own=who == "self")
             if h is not None:
-                text += "\n" + handover.render(h, m.name)
+                text += "\n" + T.handover_sheet(h, m.name)
             t.put(f"ro:{m.id}:{m.term_end:%Y%m%d}:{stage}:m{mid}", Reply(text + tail, buttons=buttons),
                   Recipient(member_id=mid), due)
 

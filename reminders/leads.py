@@ -34,9 +34,9 @@ class Lead:
 
     def __post_init__(self) -> None:
         if self.minutes < 0 or self.days < 0:
-            raise SpecError("lead minutes/days must be >= 0 (reminders go before the occurrence)")
+            raise SpecError("reminders.lead_negative")
         if self.minutes and (self.days or self.at):
-            raise SpecError("a lead is either relative (minutes) or calendar (days [+ at]), not both")
+            raise SpecError("reminders.lead_mixed")
         if self.at is not None:
             parse_hhmm(self.at)
 
@@ -68,7 +68,7 @@ class Lead:
     def from_dict(cls, data: dict[str, Any]) -> Lead:
         unknown = set(data) - {"minutes", "days", "at"}
         if unknown:
-            raise SpecError(f"unknown lead field(s) {sorted(unknown)}")
+            raise SpecError("reminders.lead_unknown_fields", names=", ".join(sorted(unknown)))
         return cls(**data)
 
     def remind_at(self, occurrence: datetime, tz: ZoneInfo) -> datetime:
@@ -105,19 +105,10 @@ class Lead:
         )
 
     def describe(self) -> str:
-        if self.at is not None:
-            if self.days == 0:
-                return f"当天 {self.at}"
-            if self.days == 1:
-                return f"前一天 {self.at}"
-            return f"提前{self.days}天 {self.at}"
-        if self.days:
-            return f"提前{self.days}天"
-        if not self.minutes:
-            return "准时"
-        if self.minutes % 60 == 0:
-            return f"提前{self.minutes // 60}小时"
-        return f"提前{self.minutes}分钟"
+        """In words ("前一天 18:00", "提前1小时"); the words live in the feature's catalogue."""
+        from conversations.reminders.text import lead
+
+        return lead(self)
 
 
 AT_THE_TIME = Lead()
@@ -185,10 +176,7 @@ def parse_lead(text: str) -> Lead:
     m = re.fullmatch(r"当天\s*(\d{1,2}:\d{2})", s)
     if m:
         return Lead(days=0, at=_norm_time(m.group(1)))
-    raise SpecError(
-        f"无法识别的提醒时间 {raw!r}；示例: at the time / 1 hour before / the day before at 18:00 / "
-        "10 days before at 09:00 / 准时 / 提前1小时 / 前一天 18:00 / 提前10天 09:00"
-    )
+    raise SpecError("reminders.lead_unreadable", text=raw)
 
 
 def _norm_time(t: str | None) -> str | None:

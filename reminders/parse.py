@@ -23,7 +23,8 @@ Options, anywhere: ``shift`` / ``顺延`` / ``（遇法定节假日顺延）`` (
 ``（时区 Asia/Urumqi）``.
 
 Times: ``9:00``, ``09:00``, ``9：00``, ``9点``, ``9点半``, ``下午3点``, ``15点30分``.
-Anything else raises :class:`SpecParseError` with examples.
+Anything else raises :class:`SpecParseError` (its words, with examples, are in
+conversations/reminders/text.py).
 """
 
 from __future__ import annotations
@@ -38,12 +39,6 @@ class SpecParseError(SpecError):
     pass
 
 
-EXAMPLES = (
-    "weekly fri 15:00 | monthly 5 09:00 | monthly first-mon 09:00 | monthly last-workday 16:00 | "
-    "quarterly 1 first-mon 09:00 | yearly 01-05 09:00 | once 2026-12-05 10:00 | daily 20:00 | "
-    "每周五 15:00 | 每月5日 9:00 | 每月第一个周一 9:00 | 每月最后一个工作日 16:00 | 每年1月5日 9:00"
-)
-
 _CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _CN_WD = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
 _EN_ORD = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
@@ -52,11 +47,16 @@ _EN_WD = {name: i for i, name in enumerate(WEEKDAY_NAMES)} | {
     "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
 
 
-def _fail(text: str, why: str = "") -> SpecParseError:
-    msg = f"无法识别的周期 / cannot parse schedule {text!r}"
-    if why:
-        msg += f": {why}"
-    return SpecParseError(f"{msg}。示例 / examples: {EXAMPLES}")
+def _fail(text: str, why: SpecError | None = None) -> SpecParseError:
+    """The error for an unreadable schedule; `why` (a SpecError) says what was wrong, the
+    catalogue adds examples in English and Chinese."""
+    if why is None:
+        return SpecParseError("reminders.spec_unreadable", text=text)
+    return SpecParseError("reminders.spec_unreadable_because", text=text, why=why)
+
+
+def _why(key: str, **params: object) -> SpecError:
+    return SpecError(f"reminders.spec_{key}", **params)
 
 
 def _cn_int(s: str) -> int:
@@ -81,14 +81,14 @@ _TIME_RE = re.compile(
 def _split_time(s: str, text: str) -> tuple[str, str]:
     m = _TIME_RE.search(s)
     if not m:
-        raise _fail(text, "missing time HH:MM / 缺少时间")
+        raise _fail(text, _why("missing_time"))
     h = int(m.group("h"))
     mi = int(m.group("m") or m.group("m2") or (30 if m.group("half") else 0))
     ampm = m.group("ampm")
     if ampm in ("下午", "晚上") and h < 12:
         h += 12
     if not (0 <= h <= 23 and 0 <= mi <= 59):
-        raise _fail(text, "invalid time / 时间无效")
+        raise _fail(text, _why("invalid_time"))
     return s[: m.start()].strip(), f"{h:02d}:{mi:02d}"
 
 
@@ -124,7 +124,7 @@ def _en_day_rule(tok: str, text: str) -> dict:
     m = re.fullmatch(r"([a-z0-9]+)-([a-z]+)", tok)
     if m and m.group(1) in _EN_ORD and m.group(2) in _EN_WD:
         return {"nth": _EN_ORD[m.group(1)], "weekday": _EN_WD[m.group(2)]}
-    raise _fail(text, f"unknown day rule {tok!r}")
+    raise _fail(text, _why("unknown_day_rule", rule=tok))
 
 
 _CN_WD_RE = r"(?:周|星期|礼拜)([一二三四五六日天七])"
@@ -143,7 +143,7 @@ def _cn_day_rule(s: str, text: str) -> dict:
     if m:
         nth = -1 if m.group(2) else _cn_int(m.group(1))
         return {"nth": nth, "weekday": _CN_WD[m.group(3)]}
-    raise _fail(text, f"unknown day rule {s!r}")
+    raise _fail(text, _why("unknown_day_rule", rule=s))
 
 
 def _parse_en(body: str, text: str, time: str) -> dict:
@@ -157,18 +157,18 @@ def _parse_en(body: str, text: str, time: str) -> dict:
         return {"kind": "daily", "time": time}
     if kind == "weekly":
         if len(args) != 1:
-            raise _fail(text, "weekly needs weekdays, e.g. fri or mon,wed,fri")
+            raise _fail(text, _why("weekly_days"))
         days: set[int] = set()
         for part in args[0].split(","):
             if "-" in part:
                 a, b = part.split("-", 1)
                 if a not in _EN_WD or b not in _EN_WD or _EN_WD[a] > _EN_WD[b]:
-                    raise _fail(text, f"bad weekday range {part!r}")
+                    raise _fail(text, _why("weekday_span", span=part))
                 days.update(range(_EN_WD[a], _EN_WD[b] + 1))
             elif part in _EN_WD:
                 days.add(_EN_WD[part])
             else:
-                raise _fail(text, f"unknown weekday {part!r}")
+                raise _fail(text, _why("unknown_weekday", day=part))
         return {"kind": "weekly", "time": time, "weekdays": tuple(days)}
     if kind == "monthly":
         if len(args) != 1:
@@ -203,12 +203,12 @@ def _parse_cn(body: str, text: str, time: str) -> dict:
         if r:
             a, z = _CN_WD[r.group(1)], _CN_WD[r.group(2)]
             if a > z:
-                raise _fail(text, "bad weekday range")
+                raise _fail(text, _why("weekday_span", span=spec))
             days = tuple(range(a, z + 1))
         else:
             parts = [p.removeprefix("周") for p in re.split(r"[、，,和]", spec) if p]
             if not parts or any(p not in _CN_WD for p in parts):
-                raise _fail(text, "unknown weekday")
+                raise _fail(text, _why("unknown_weekday", day=spec))
             days = tuple(_CN_WD[p] for p in parts)
         return {"kind": "weekly", "time": time, "weekdays": days}
     m = re.fullmatch(r"每(?:个)?月(.+)", b)
@@ -238,19 +238,19 @@ def _parse_once(body: str, text: str, time: str) -> dict | None:
     try:
         d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError as exc:
-        raise _fail(text, str(exc)) from exc
+        raise _fail(text, _why("no_date", day=b)) from exc
     return {"kind": "once", "at": (f"{d.isoformat()}T{time}",)}
 
 
 def parse_spec(text: str, default_tz: str = DEFAULT_TZ) -> Recurrence:
     """Parse an admin's schedule string (English or Chinese) into a :class:`Recurrence`."""
     if not isinstance(text, str) or not text.strip():
-        raise _fail(str(text), "empty")
+        raise _fail(str(text), _why("empty"))
     s = re.sub(r"\s+", " ", text.strip().replace("：", ":").replace("，", ","))
     s, opts = _take_options(s)
     body, time = _split_time(s, text)
     if not body:
-        raise _fail(text, "missing schedule / 缺少周期")
+        raise _fail(text, _why("missing_rule"))
     fields = _parse_once(body, text, time)
     if fields is None:
         fields = _parse_en(body, text, time) if re.match(r"[A-Za-z]", body) else _parse_cn(body, text, time)
@@ -262,4 +262,4 @@ def parse_spec(text: str, default_tz: str = DEFAULT_TZ) -> Recurrence:
     except SpecError as exc:
         if isinstance(exc, SpecParseError):
             raise
-        raise _fail(text, str(exc)) from exc
+        raise _fail(text, exc) from exc

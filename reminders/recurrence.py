@@ -12,7 +12,8 @@ returned is aware UTC. Ranges are ``(start, end]`` — start exclusive, end incl
 Wall-clock rules are evaluated in the spec's IANA zone (default Asia/Shanghai).
 """
 
-from .describe import describe
+from conversations.reminders.text import schedule as describe
+
 from .due import DEFAULT_GRACE, DEFAULT_TOLERANCE, Due, due_reminders
 from .engine import (
     has_official_data,

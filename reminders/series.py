@@ -11,27 +11,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reminders.defaults import default_series
-from reminders.describe import describe
 from reminders.engine import next_occurrence
 from reminders.leads import Lead, parse_lead
-from reminders.parse import parse_spec
-from reminders.spec import Recurrence, SpecError
+from reminders.parse import SpecParseError, parse_spec
+from reminders.spec import Recurrence
 from services.actors import Actor
-from services.clock import local
 from services.errors import NotFound, PermissionDenied, UserError
 from services.roles import TEAM_ROLES, Role
 from storage.models import EventSeries, Identity, Member, Team, Township, Village, Villager
 
 MANAGER_ROLES = frozenset({Role.TEAM_LEADER, Role.FIRST_SECRETARY, Role.ADMIN, Role.SUPERVISOR})
-KIND_LABELS = {"event": "会议/活动", "report_reminder": "日志提醒", "quota_warning": "考勤提醒",
-               "digest": "每日简报", "weekly_digest": "每周简报", "rotation": "轮换提醒"}
-WEEKDAYS_CN = "一二三四五六日"
 
 
 # -- defaults ---------------------------------------------------------------------------
@@ -80,23 +74,9 @@ def leads_of(row: EventSeries) -> tuple[Lead, ...]:
     return tuple(Lead.from_dict(x) for x in row.leads) or (Lead(),)
 
 
-def audience_label(aud: dict[str, Any]) -> str:
-    from services.roles import ROLE_LABELS
-
-    roles = [ROLE_LABELS[Role(r)] for r in aud.get("roles", []) if r in Role._value2member_map_]
-    if aud.get("members"):
-        roles.append(f"{len(aud['members'])}位指定成员")
-    return "、".join(roles) or "（无人）"
-
-
-def when_label(dt: datetime, tz: str) -> str:
-    t = local(dt, tz)
-    return f"{t.month}月{t.day}日（周{WEEKDAYS_CN[t.weekday()]}）{t:%H:%M}"
-
-
-def next_label(row: EventSeries, now: datetime) -> str:
-    nxt = next_occurrence(spec_of(row), now, timedelta(days=800))
-    return when_label(nxt, spec_of(row).tz) if nxt else "没有了"
+def next_time(row: EventSeries, now: datetime) -> datetime | None:
+    """The series' next occurrence after `now` (None: there is none in the next 800 days)."""
+    return next_occurrence(spec_of(row), now, timedelta(days=800))
 
 
 # -- audience ---------------------------------------------------------------------------
@@ -217,13 +197,38 @@ def recipients(s: Session, row: EventSeries, directory: Directory | None = None)
 # -- managing ---------------------------------------------------------------------------
 def require_manager(s: Session, actor: Actor | None, team_id: int) -> None:
     """Leaders/first secretaries of the team, admins/supervisors of its county."""
-    if actor is None or actor.role not in MANAGER_ROLES:
-        raise PermissionDenied("只有组长、第一书记和管理员可以管理提醒。发送 /events 查看安排。")
+    if actor is None or actor.kind != "member" or actor.role not in MANAGER_ROLES:
+        raise PermissionDenied("reminders.manager_only")
     if actor.role in TEAM_ROLES:
         if actor.team_id != team_id:
-            raise PermissionDenied("这是别的工作队的提醒，您不能修改。")
+            raise PermissionDenied("reminders.other_team")
     elif actor.county_id is not None and team_county_id(s, team_id) != actor.county_id:
-        raise PermissionDenied("这个工作队不在您管理的县，不能修改。")
+        raise PermissionDenied("reminders.other_county")
+
+
+def may_manage(s: Session, actor: Actor | None, team_id: int) -> bool:
+    try:
+        require_manager(s, actor, team_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def require_reader(s: Session, actor: Actor, team_id: int) -> None:
+    """Who may list a team's reminders: its members, the admins and supervisors of its county."""
+    if actor.kind != "member":
+        raise PermissionDenied("reminders.manager_only")
+    if actor.role in TEAM_ROLES:
+        if actor.team_id != team_id:
+            raise PermissionDenied("reminders.other_team_read")
+    elif actor.county_id is not None and team_county_id(s, team_id) != actor.county_id:
+        raise PermissionDenied("reminders.other_county_read")
+
+
+def teams_of(s: Session, actor: Actor) -> list[Team]:
+    """Active teams an admin or supervisor looks after (all of them for a county-less admin)."""
+    return [t for t in s.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id))
+            if actor.county_id is None or team_county_id(s, t.id) == actor.county_id]
 
 
 def team_series(s: Session, team_id: int) -> list[EventSeries]:
@@ -234,8 +239,15 @@ def team_series(s: Session, team_id: int) -> list[EventSeries]:
 def get_series(s: Session, series_id: int) -> EventSeries:
     row = s.get(EventSeries, series_id)
     if row is None:
-        raise NotFound(f"没有编号为 {series_id} 的提醒。发送 /events 查看全部。")
+        raise NotFound("reminders.series_not_found", series_id=series_id)
     return row
+
+
+def remove_series(s: Session, row: EventSeries) -> None:
+    """Delete a series someone added; the defaults can only be paused."""
+    if row.key is not None:
+        raise PermissionDenied("reminders.default_undeletable", series_id=row.id)
+    s.delete(row)
 
 
 AUDIENCES: dict[str, tuple[str, ...]] = {
@@ -250,11 +262,9 @@ DEFAULT_LEADS = "前一天 18:00,提前1小时"
 
 
 def parse_leads(text: str) -> tuple[Lead, ...]:
+    """Leads from "前一天 18:00,提前1小时"; a SpecError (a UserError) says what is wrong."""
     parts = [p for p in text.replace("，", ",").replace("、", ",").split(",") if p.strip()]
-    try:
-        return tuple(parse_lead(p) for p in parts) or (Lead(),)
-    except SpecError as exc:
-        raise UserError(str(exc)) from None
+    return tuple(parse_lead(p) for p in parts) or (Lead(),)
 
 
 def parse_when(text: str, tz: str) -> Recurrence:
@@ -264,9 +274,11 @@ def parse_when(text: str, tz: str) -> Recurrence:
         t = "once " + t
     try:
         return parse_spec(t, tz)
-    except SpecError as exc:
-        raise UserError(f"看不懂时间「{text}」。例如：每周五 15:00、每月5日 9:00、"
-                        f"每月第一个周一 9:00、2026-12-05 10:00。\n（{exc}）") from None
+    except SpecParseError as exc:
+        why = exc.params.get("why")
+        if why is None:
+            raise UserError("reminders.bad_when", text=text) from None
+        raise UserError("reminders.bad_when_because", text=text, why=why) from None
 
 
 def add_series(s: Session, *, team: Team, title: str, spec: Recurrence, leads: tuple[Lead, ...],
@@ -274,10 +286,10 @@ def add_series(s: Session, *, team: Team, title: str, spec: Recurrence, leads: t
                note: str | None = None) -> EventSeries:
     title = title.strip()
     if not title or len(title) > 60:
-        raise UserError("请给提醒起一个 60 字以内的名称，例如：村民代表会议。")
+        raise UserError("reminders.bad_title")
     roles = AUDIENCES[audience] if isinstance(audience, str) else audience
     if next_occurrence(spec, now, timedelta(days=800)) is None:
-        raise UserError("这个时间已经过去了（或以后不会再有）。请换一个以后的时间。")
+        raise UserError("reminders.no_future")
     row = EventSeries(team_id=team.id, kind="event", title=title, note=note, spec=spec.to_dict(),
                       leads=[lead.to_dict() for lead in leads], audience={"roles": list(roles)},
                       created_at=now, created_by=by, last_ticked_at=now)
@@ -289,12 +301,3 @@ def add_series(s: Session, *, team: Team, title: str, spec: Recurrence, leads: t
 def set_active(row: EventSeries, active: bool, now: datetime) -> None:
     """Pausing keeps the watermark moving, so resuming never replays the pause."""
     row.active = active
-
-
-def summary(row: EventSeries, now: datetime) -> str:
-    spec = spec_of(row)
-    state = "" if row.active else "（已暂停）"
-    leads = "、".join(lead.describe() for lead in leads_of(row))
-    nxt = f"，下次 {next_label(row, now)}" if row.active else ""
-    return (f"{row.id}. {row.title}{state}：{describe(spec)}；提醒 {leads}；"
-            f"对象 {audience_label(row.audience)}{nxt}")

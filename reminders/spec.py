@@ -39,6 +39,8 @@ from functools import cached_property
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from services.errors import UserError
+
 DEFAULT_TZ = "Asia/Shanghai"
 SPEC_VERSION = 1
 
@@ -50,14 +52,15 @@ _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _LOCAL_DT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
 
 
-class SpecError(ValueError):
-    """An invalid recurrence or lead spec."""
+class SpecError(UserError, ValueError):
+    """An invalid recurrence or lead spec: a code ("reminders.spec_...") and its parameters;
+    the words are in conversations/reminders/text.py, `str(exc)` renders them."""
 
 
 def parse_hhmm(value: str) -> tuple[int, int]:
     m = _TIME_RE.match(value or "")
     if not m:
-        raise SpecError(f"time must be HH:MM (00:00–23:59), got {value!r}")
+        raise SpecError("reminders.spec_time_format", value=value)
     return int(m.group(1)), int(m.group(2))
 
 
@@ -65,7 +68,7 @@ def check_tz(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise SpecError(f"unknown IANA time zone {name!r}") from exc
+        raise SpecError("reminders.spec_unknown_tz", name=name) from exc
 
 
 @dataclass(frozen=True)
@@ -95,34 +98,34 @@ class Recurrence:
     def _validate(self) -> None:
         k = self.kind
         if k not in KINDS:
-            raise SpecError(f"kind must be one of {KINDS}, got {k!r}")
+            raise SpecError("reminders.spec_kind", kind=k)
         check_tz(self.tz)
         if self.shift_holidays and self.workdays_only:
-            raise SpecError("shift_holidays and workdays_only are mutually exclusive")
+            raise SpecError("reminders.spec_holiday_flags")
         if k == "once":
             if not self.at:
-                raise SpecError("once needs at least one datetime in 'at'")
+                raise SpecError("reminders.spec_once_empty")
             for s in self.at:
                 if not _LOCAL_DT_RE.match(s):
-                    raise SpecError(f"'at' entries must be YYYY-MM-DDTHH:MM, got {s!r}")
+                    raise SpecError("reminders.spec_once_format", value=s)
                 try:
                     datetime.fromisoformat(s)
                 except ValueError as exc:
-                    raise SpecError(f"invalid datetime {s!r}") from exc
+                    raise SpecError("reminders.spec_once_invalid", value=s) from exc
             self._forbid("time", "weekdays", "day", "nth", "weekday", "last_workday", "month")
             return
         if self.time is None:
-            raise SpecError(f"{k} needs a time HH:MM")
+            raise SpecError("reminders.spec_needs_time", kind=k)
         parse_hhmm(self.time)
         if self.at:
-            raise SpecError("'at' is only for kind 'once'")
+            raise SpecError("reminders.spec_at_only_once")
         if k == "daily":
             self._forbid("weekdays", "day", "nth", "weekday", "last_workday", "month")
         elif k == "weekly":
             if not self.weekdays:
-                raise SpecError("weekly needs weekdays (0=Mon … 6=Sun)")
+                raise SpecError("reminders.spec_weekly_days")
             if any(not 0 <= d <= 6 for d in self.weekdays):
-                raise SpecError(f"weekdays must be 0..6, got {self.weekdays}")
+                raise SpecError("reminders.spec_weekdays_range", value=self.weekdays)
             self._forbid("day", "nth", "weekday", "last_workday", "month")
         else:
             self._forbid("weekdays")
@@ -131,32 +134,32 @@ class Recurrence:
                  bool(self.last_workday)]
             )
             if rules != 1:
-                raise SpecError(f"{k} needs exactly one day rule: day, nth+weekday or last_workday")
+                raise SpecError("reminders.spec_one_day_rule", kind=k)
             if self.day is not None and not (1 <= self.day <= 31 or self.day == -1):
-                raise SpecError(f"day must be 1..31 or -1 (last day), got {self.day}")
+                raise SpecError("reminders.spec_day_range", day=self.day)
             if self.nth is not None or self.weekday is not None:
                 if self.nth is None or self.weekday is None:
-                    raise SpecError("nth and weekday go together")
+                    raise SpecError("reminders.spec_nth_pair")
                 if not (1 <= self.nth <= 5 or self.nth == -1):
-                    raise SpecError(f"nth must be 1..5 or -1 (last), got {self.nth}")
+                    raise SpecError("reminders.spec_nth_range", nth=self.nth)
                 if not 0 <= self.weekday <= 6:
-                    raise SpecError(f"weekday must be 0..6, got {self.weekday}")
+                    raise SpecError("reminders.spec_weekdays_range", value=self.weekday)
             if k == "monthly":
                 self._forbid("month")
             elif k == "quarterly":
                 if self.month is not None and not 1 <= self.month <= 3:
-                    raise SpecError(f"quarterly month is the month within the quarter, 1..3, got {self.month}")
+                    raise SpecError("reminders.spec_quarter_month", month=self.month)
             else:  # yearly
                 if self.month is None or not 1 <= self.month <= 12:
-                    raise SpecError(f"yearly needs month 1..12, got {self.month}")
+                    raise SpecError("reminders.spec_year_month", month=self.month)
                 if self.day is not None and self.day > _DAYS_IN_MONTH_MAX[self.month - 1]:
-                    raise SpecError(f"{self.month}月 has no day {self.day}")
+                    raise SpecError("reminders.spec_no_such_day", month=self.month, day=self.day)
 
     def _forbid(self, *names: str) -> None:
         defaults = {f.name: f.default for f in fields(self)}
         for name in names:
             if getattr(self, name) != defaults[name]:
-                raise SpecError(f"field {name!r} is not used by kind {self.kind!r}")
+                raise SpecError("reminders.spec_unused_field", name=name, kind=self.kind)
 
     def __hash__(self) -> int:  # cached: specs are dict keys on the per-minute hot path
         h = self.__dict__.get("_hash")
@@ -194,15 +197,15 @@ class Recurrence:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Recurrence:
         if not isinstance(data, dict):
-            raise SpecError(f"expected a dict, got {type(data).__name__}")
+            raise SpecError("reminders.spec_not_dict", type=type(data).__name__)
         data = dict(data)
         version = data.pop("v", SPEC_VERSION)
         if version != SPEC_VERSION:
-            raise SpecError(f"unsupported spec version {version!r}")
+            raise SpecError("reminders.spec_version", version=version)
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise SpecError(f"unknown field(s) {sorted(unknown)}")
+            raise SpecError("reminders.spec_unknown_fields", names=", ".join(sorted(unknown)))
         for name in ("weekdays", "at"):
             if name in data:
                 data[name] = tuple(data[name])

@@ -6,7 +6,8 @@ Rules (seed: terms last 2 years with a 15-day handover before rotation):
   the outgoing member ("out") and a receiving member of the same team ("in");
   township approval is ticked by an admin;
 * a term is closed only when every tick is there, or by an admin with a written reason.
-Every rule is checked here, so a forged button press is refused with PermissionDenied.
+Every rule is checked here, on the typed actor (kind and id), so a forged button press is
+refused with PermissionDenied. The words are in conversations/reminders/text.py.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ ITEMS: tuple[tuple[str, str, str], ...] = (
     ("approval", "乡镇审批", "admin"),
 )
 LABELS = {k: label for k, label, _ in ITEMS}
+# who signs: the outgoing member, the receiving member, the county's administrator
+SIDES = {"out": "离任方", "in": "接任方", "admin": "管理员"}
 
 
 def find_member(s: Session, ref: str, county_id: int | None = None) -> Member:
@@ -45,9 +48,9 @@ def find_member(s: Session, ref: str, county_id: int | None = None) -> Member:
     if county_id is not None and len(found) > 1:
         found = [m for m in found if _county(m) == county_id]
     if not found:
-        raise NotFound(f"找不到成员「{ref}」。请写姓名或编号（admin list-members 可查看编号）。")
+        raise NotFound("reminders.member_not_found", ref=ref)
     if len(found) > 1:
-        raise UserError(f"有{len(found)}位成员叫「{ref}」，请改用编号。")
+        raise UserError("reminders.member_ambiguous", ref=ref, count=len(found))
     return found[0]
 
 
@@ -57,18 +60,22 @@ def _county(m: Member) -> int | None:
     return m.team.village.township.county_id if m.team else None
 
 
+def _is_admin(actor: Actor) -> bool:
+    return actor.kind == "member" and actor.role == Role.ADMIN
+
+
 def require_admin_over(actor: Actor | None, m: Member) -> None:
-    if actor is None or actor.role != Role.ADMIN:
-        raise PermissionDenied("只有管理员可以修改任期或结束任期。")
+    if actor is None or not _is_admin(actor):
+        raise PermissionDenied("reminders.admin_only_terms")
     if actor.county_id is not None and _county(m) != actor.county_id:
-        raise PermissionDenied("这位成员不在您管理的县。")
+        raise PermissionDenied("reminders.member_other_county")
 
 
 def set_term_end(s: Session, m: Member, end: date, *, by: str, now: datetime) -> None:
     if m.role not in {r.value for r in TEAM_ROLES}:
-        raise UserError(f"{m.name}不是工作队成员，没有驻村任期。")
+        raise UserError("reminders.not_team_member", name=m.name)
     if m.term_start and end <= m.term_start:
-        raise UserError(f"任期结束日期要晚于开始日期 {m.term_start}。")
+        raise UserError("reminders.term_before_start", start=m.term_start)
     old = m.term_end
     m.term_end = end
     audit.record(s, by, "term.set_end", now, subject=f"member:{m.id}", old=str(old), new=str(end))
@@ -94,7 +101,7 @@ def missing(h: Handover) -> list[str]:
             if "admin" not in t:
                 out.append(label)
         else:
-            sides = [n for side, n in (("out", "离任方"), ("in", "接任方")) if side not in t]
+            sides = [SIDES[side] for side in ("out", "in") if side not in t]
             if sides:
                 out.append(f"{label}（{'、'.join(sides)}）")
     return out
@@ -104,26 +111,30 @@ def complete(h: Handover) -> bool:
     return not missing(h)
 
 
-def side_for(h: Handover, actor: Actor, item: str) -> str:
+def side_for(s: Session, h: Handover, actor: Actor, item: str) -> str:
     """Which signature this actor may give on this item; PermissionDenied otherwise."""
     who = next((w for k, _, w in ITEMS if k == item), None)
     if who is None:
-        raise PermissionDenied("交接表里没有这一项。")
+        raise PermissionDenied("reminders.handover_no_item")
     if h.closed_at is not None:
-        raise PermissionDenied("这份交接表已经结束，不能再修改。")
+        raise PermissionDenied("reminders.handover_closed")
     if who == "admin":
-        if actor.role != Role.ADMIN:
-            raise PermissionDenied("「乡镇审批」只能由管理员确认。")
+        if not _is_admin(actor):
+            raise PermissionDenied("reminders.handover_admin_item")
+        m = s.get(Member, h.member_id)
+        if actor.county_id is not None and (m is None or _county(m) != actor.county_id):
+            raise PermissionDenied("reminders.handover_admin_other_county")
         return "admin"
     if actor.kind == "member" and actor.id == h.member_id:
         return "out"
-    if actor.kind == "member" and actor.team_id == h.team_id and actor.role in TEAM_ROLES:
+    if actor.kind == "member" and h.team_id is not None and actor.team_id == h.team_id \
+            and actor.role in TEAM_ROLES:
         return "in"
-    raise PermissionDenied("只有离任的队员本人和同一工作队的接任队员可以确认这一项。")
+    raise PermissionDenied("reminders.handover_not_party")
 
 
 def tick(s: Session, h: Handover, item: str, actor: Actor, now: datetime) -> str:
-    side = side_for(h, actor, item)
+    side = side_for(s, h, actor, item)
     ticks = {k: dict(v) for k, v in (h.ticks or {}).items()}
     ticks.setdefault(item, {})[side] = {"by": actor.key, "at": now.isoformat()}
     h.ticks = ticks  # a new dict so the JSON column is marked changed
@@ -134,26 +145,28 @@ def tick(s: Session, h: Handover, item: str, actor: Actor, now: datetime) -> str
 def handovers_for(s: Session, actor: Actor) -> list[Handover]:
     """Open checklists the actor takes part in: own, team's, or (admin) the county's."""
     q = select(Handover).where(Handover.closed_at.is_(None)).order_by(Handover.id)
+    if actor.kind != "member":
+        return []
     rows = list(s.scalars(q))
     if actor.role == Role.ADMIN:
         return [h for h in rows if actor.county_id is None
                 or _county(s.get(Member, h.member_id)) == actor.county_id]  # type: ignore[arg-type]
-    return [h for h in rows if h.member_id == actor.id or (actor.team_id and h.team_id == actor.team_id)]
+    return [h for h in rows if h.member_id == actor.id
+            or (actor.team_id is not None and h.team_id == actor.team_id)]
 
 
 def close_term(s: Session, m: Member, *, by: str, now: datetime, override_reason: str | None = None) -> Handover | None:
     """End the member's term: only with a complete checklist or an admin's reason."""
     if not m.active:
-        raise UserError(f"{m.name}的任期已经结束了。")
+        raise UserError("reminders.term_closed", name=m.name)
     h = None
     if m.term_end is not None:
         h = s.scalar(select(Handover).where(Handover.member_id == m.id, Handover.term_end == m.term_end))
     reason = (override_reason or "").strip()
-    if (h is None or not complete(h)) and not reason:
-        todo = "、".join(missing(h)) if h is not None else "交接表还没有开始（/handover）"
-        raise UserError(f"{m.name}的交接还没有完成：{todo}。\n完成后再结束任期；"
-                        "确有特殊情况，管理员可以写明理由强制结束，例如：/closeterm "
-                        f"{m.name} 理由：组织调动，已线下交接")
+    if h is None and not reason:
+        raise UserError("reminders.handover_not_started", name=m.name)
+    if h is not None and not complete(h) and not reason:
+        raise UserError("reminders.handover_incomplete", name=m.name, todo="、".join(missing(h)))
     if h is not None:
         h.closed_at, h.closed_by = now, by
         h.override_reason = reason or None
@@ -161,19 +174,3 @@ def close_term(s: Session, m: Member, *, by: str, now: datetime, override_reason
     audit.record(s, by, "term.close", now, subject=f"member:{m.id}",
                  override_reason=reason or None)
     return h
-
-
-def render(h: Handover, member_name: str) -> str:
-    lines = [f"📋 {member_name}的交接表（任期至 {h.term_end}）"]
-    for key, label, who in ITEMS:
-        t = h.ticks.get(key, {})
-        if who == "admin":
-            mark = "✅" if "admin" in t else "⬜"
-            lines.append(f"{mark} {label}（管理员）")
-        else:
-            o = "✅" if "out" in t else "⬜"
-            i = "✅" if "in" in t else "⬜"
-            lines.append(f"{label}：离任方{o} 接任方{i}")
-    lines.append("全部完成后，管理员可以结束任期。" if complete(h) else
-                 "双方各自点下面的按钮确认；全部完成后才能结束任期。")
-    return "\n".join(lines)

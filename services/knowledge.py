@@ -11,7 +11,8 @@ Imported files are stored whole in `kb_import`, so every process rebuilds from t
 source; an imported entry whose id exists in the shipped files replaces it.
 
 Button payloads name a question log row; they are untrusted, so every handler checks
-that the row belongs to whoever pressed.
+that the row belongs to whoever pressed (same kind of person and same id). Refusals are
+codes (knowledge.*); their words are in conversations/knowledge/text.py.
 """
 
 from __future__ import annotations
@@ -42,8 +43,6 @@ if TYPE_CHECKING:  # the matcher (numpy, jieba, pypinyin) loads on first use, no
 log = logging.getLogger(__name__)
 
 DISPLAY_CHARS = 2000  # a logged question is kept whole, shown at most this long
-NOT_YOURS = "这个按钮是给提问的人用的，您不能替别人操作。想问问题请发送 /ask 加上您的问题。"
-GONE = "这条问答已经更新或删除了。请重新提问，例如：/ask 驻村干部每月补助多少"
 
 
 # -- the shared index --------------------------------------------------------------------
@@ -211,10 +210,10 @@ def own_question(session: Session, actor: Actor, raw_id: str) -> KbQuestion:
     """The logged question a button names, only if the presser asked it."""
     q = session.get(KbQuestion, int(raw_id)) if raw_id.isdigit() else None
     if q is None:
-        raise PermissionDenied(NOT_YOURS)
+        raise PermissionDenied("knowledge.not_yours")
     owner = q.member_id if actor.kind == "member" else q.villager_id
     if owner != actor.id:
-        raise PermissionDenied(NOT_YOURS)
+        raise PermissionDenied("knowledge.not_yours")
     return q
 
 
@@ -222,10 +221,10 @@ def choose(session: Session, actor: Actor, raw_id: str, raw_index: str) -> tuple
     """The asker picked one of the offered questions; remember which."""
     q = own_question(session, actor, raw_id)
     if not raw_index.isdigit() or int(raw_index) >= len(q.choices):
-        raise PermissionDenied("这个按钮无效。请重新提问，例如：/ask 驻村干部每月补助多少")
+        raise PermissionDenied("knowledge.bad_choice")
     entry = shared(session).get(q.choices[int(raw_index)])
     if entry is None:
-        raise UserError(GONE)
+        raise UserError("knowledge.gone")
     q.entry_id, q.unresolved = entry.id, False
     return q, entry
 
@@ -284,8 +283,7 @@ def close_questions(session: Session, ids: list[int]) -> int:
         q.answered_by_admin = True
     missing = set(ids) - {q.id for q in rows}
     if missing:
-        raise UserError("找不到这些问题编号：" + "、".join(map(str, sorted(missing)))
-                        + "。用 admin kb-unanswered 查看编号。")
+        raise UserError("knowledge.unknown_ids", ids="、".join(map(str, sorted(missing))))
     return len(rows)
 
 

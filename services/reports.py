@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from services.actors import Actor
 from services.clock import local
 from services.dates import month_bounds
 from services.errors import PermissionDenied, UserError
@@ -251,9 +252,10 @@ def keep_pending_text(session: Session, member_id: int, text: str, now: datetime
     return row.id
 
 
-def take_pending_text(session: Session, pending_id: int, member_id: int, now: datetime) -> str:
+def take_pending_text(session: Session, pending_id: int, actor: Actor, now: datetime) -> str:
+    """The kept text, once, for the member who sent it (a villager with the same id is not them)."""
     row = session.get(PendingReportText, pending_id)
-    if row is None or row.member_id != member_id:
+    if row is None or actor.kind != "member" or row.member_id != actor.id:
         raise PermissionDenied("这条内容不是您发的，不能替别人保存日志。")
     if row.used_at is not None:
         raise UserError("这段话已经处理过了。发送 /myreports 查看您的日志。")

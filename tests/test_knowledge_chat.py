@@ -84,15 +84,21 @@ def test_ask_alone_asks_for_the_question(chat: ChatHarness) -> None:
 def test_buttons_of_someone_elses_question_are_refused(chat: ChatHarness) -> None:
     chat.send("cadre1", "补助")
     qid = _questions(chat)[0].id
-    for data in (f"kb:n:{qid}", f"kb:f:{qid}", f"kb:c:{qid}:0", f"kb:c:{qid}:9", "kb:n:x",
-                 "kb:zz:1"):
-        who = "cadre1" if data.startswith(f"kb:c:{qid}:9") else "cadre2"
+    # well-formed data the service refuses: someone else's question, an index out of range
+    for data in (f"kb:n:{qid}", f"kb:f:{qid}", f"kc:{qid}:0", f"kc:{qid}:9"):
+        who = "cadre1" if data == f"kc:{qid}:9" else "cadre2"
         out = chat.core.handle(Incoming("console", who, who, callback=data))
+        assert "按钮" in out.replies[0].text, data
+    # data that does not parse is refused by the router before any handler runs
+    for data in ("kb:n:x", "kb:zz:1", f"kb:c:{qid}:0"):
+        out = chat.core.handle(Incoming("console", "cadre2", "cadre2", callback=data))
         assert "按钮" in out.replies[0].text, data
     q = _questions(chat)[0]
     assert not q.unresolved and not q.forwarded and q.entry_id == "transport-reimbursement"
     with chat.core.db.session() as s:
-        assert len(s.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()) == 6
+        assert len(s.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()) == 4
+        assert len(s.scalars(select(AuditEvent).where(
+            AuditEvent.action == "button.malformed")).all()) == 3
 
 
 # -- which handler gets free text (rule in docs/knowledge.md) ------------------------------

@@ -4,7 +4,7 @@ imports replacing shipped entries, the question log and its ownership checks."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from knowledge import KnowledgeFileError
 from services import actors
 from services import knowledge as svc
 from services.errors import PermissionDenied, UserError
-from storage.models import KbImport
+from storage.models import KbImport, Villager
 from tests.kb_support import SHIPPED
 
 OVERRIDE = """\
@@ -31,6 +31,19 @@ def _actor(core: BotCore, user: str) -> actors.Actor:
         a = actors.resolve(s, "console", user, core.clock.now())
         assert a is not None
         return a
+
+
+def _villager_twin(s, villager: actors.Actor, member_id: int) -> actors.Actor:  # type: ignore[no-untyped-def]
+    """The villager (created if needed) whose villager id is `member_id`, as an actor."""
+    v = s.get(Villager, member_id)
+    if v is None:
+        v = Villager(id=member_id, name="同号村民", village_id=villager.village_id,
+                     created_at=datetime(2026, 11, 23, tzinfo=UTC))
+        s.add(v)
+        s.flush()
+    twin = actors.actor_for_villager(v)
+    assert twin.kind == "villager" and twin.id == member_id
+    return twin
 
 
 def test_index_is_built_once_even_when_many_threads_ask_at_once(
@@ -101,12 +114,19 @@ def test_questions_are_logged_and_only_their_asker_may_press(demo: BotCore) -> N
         assert ql.text == long_text  # kept whole
         assert svc.for_display(ql.text).endswith("…（共6000字）")
         for bad in (str(q.id), "abc", "999"):
-            with pytest.raises(PermissionDenied):
+            with pytest.raises(PermissionDenied) as refused:
                 svc.mark_unresolved(s, other, bad)
-        with pytest.raises(PermissionDenied):  # a villager id equal to a member id is not theirs
-            svc.own_question(s, villager, str(q.id))
+            assert refused.value.code == "knowledge.not_yours"
         with pytest.raises(PermissionDenied):
+            svc.own_question(s, villager, str(q.id))
+        # a villager whose villager id equals the asker's member id is not the asker
+        twin = _villager_twin(s, villager, cadre.id)
+        with pytest.raises(PermissionDenied) as refused:
+            svc.own_question(s, twin, str(q.id))
+        assert refused.value.code == "knowledge.not_yours"
+        with pytest.raises(PermissionDenied) as refused:
             svc.choose(s, cadre, str(q.id), "7")
+        assert refused.value.code == "knowledge.bad_choice"
         q2, entry = svc.choose(s, cadre, str(q.id), "1")
         assert entry.id == q.choices[1] == q2.entry_id
         _, admins, first = svc.forward(s, villager, str(qv.id))
@@ -117,8 +137,9 @@ def test_questions_are_logged_and_only_their_asker_may_press(demo: BotCore) -> N
         assert [x.id for x in listed] == [qv.id]
         assert svc.close_questions(s, [qv.id]) == 1
         assert svc.unanswered(s, now - timedelta(days=30)) == []
-        with pytest.raises(UserError, match="找不到这些问题编号：12345"):
+        with pytest.raises(UserError, match="找不到这些问题编号：12345") as unknown:
             svc.close_questions(s, [12345])
+        assert unknown.value.code == "knowledge.unknown_ids" and unknown.value.params == {"ids": "12345"}
 
 
 def test_reload_marker_and_warm_up(demo: BotCore, monkeypatch: pytest.MonkeyPatch) -> None:

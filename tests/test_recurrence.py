@@ -394,3 +394,22 @@ def test_due_reminders_memo_matches_direct_computation():
             got += [(d.occurrence, d.lead_key, d.remind_at) for d in due_reminders(spec, leads, t, t + timedelta(hours=6))]
             t += timedelta(hours=6)
         assert sorted(got) == expected, describe(spec)
+
+
+def test_spec_errors_are_codes_with_parameters():
+    with pytest.raises(SpecParseError) as exc:
+        parse_spec("monthly 32 09:00")
+    assert exc.value.code == "reminders.spec_unreadable_because"
+    assert exc.value.params["text"] == "monthly 32 09:00"
+    why = exc.value.params["why"]
+    assert isinstance(why, SpecError) and why.code == "reminders.spec_day_range"
+    assert why.params == {"day": 32}
+    with pytest.raises(SpecParseError) as exc:
+        parse_spec("every now and then 9:00")
+    assert exc.value.code == "reminders.spec_unreadable" and "why" not in exc.value.params
+    with pytest.raises(SpecError) as exc:
+        parse_lead("sometime")
+    assert exc.value.code == "reminders.lead_unreadable" and exc.value.params == {"text": "sometime"}
+    with pytest.raises(SpecError) as exc:
+        Recurrence("yearly", time="09:00", month=2, day=30)
+    assert exc.value.code == "reminders.spec_no_such_day" and str(exc.value) == "2月没有30日"

@@ -11,113 +11,116 @@ builds it on the first question or from the start-up tick in a background thread
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.orm import Session
 
 from conversations.complaints.handling import PREFIX as COMPLAINT_PREFIX
+from core.callbacks import CallbackData
 from core.context import Ctx
 from core.messages import Button, Incoming, Reply, buttons_row
 from core.registry import Command, Dialog, Registry, Replies, Turn
 from services import knowledge as svc
 from services.config import Settings
-from services.errors import PermissionDenied
 from services.roles import EVERYONE, Role
 from storage.models import KbQuestion
+
+from . import text as T
 
 if TYPE_CHECKING:
     from knowledge import Entry
 
-PREFIX = "kb"
-ASK_PROMPT = ("请问您想了解什么政策？直接输入问题就行，例如：驻村干部每月补助多少？\n"
-              "放弃请发送 /cancel 。")
-EXAMPLE = "例如：/ask 驻村干部每月补助多少"
+
+@dataclass(frozen=True)
+class QuestionButton(CallbackData, prefix="kb"):
+    """On a logged question: 没解决 (n), 都不是 (x), 转给管理员 (f)."""
+
+    action: Literal["n", "x", "f"]
+    question_id: int
+
+
+@dataclass(frozen=True)
+class ChoiceButton(CallbackData, prefix="kc"):
+    """One of the questions offered for a near tie (its index in the logged choices)."""
+
+    question_id: int
+    index: int
 
 
 class AskDialog(Dialog):
     """`/ask 问题` answers at once; `/ask` alone asks for the question in one step."""
 
     name = "ask"
-    title = "政策问答"
+    title = T.ASK_TITLE
 
     def start(self, ctx: Ctx, args: str) -> Turn:
         if args.strip():
             return Turn.done(*answer(ctx, args.strip()))
-        return Turn.stay({}, Reply(ASK_PROMPT))
+        return Turn.stay({}, Reply(T.ASK_PROMPT))
 
     def step(self, ctx: Ctx, state: dict[str, Any], msg: Incoming) -> Turn:
         text = (msg.text or "").strip()
         if not text:
-            return Turn.stay(state, Reply("请用文字输入您的问题；不问了请发送 /cancel 。"))
+            return Turn.stay(state, Reply(T.NEED_QUESTION))
         return Turn.done(*answer(ctx, text))
 
 
 def answer(ctx: Ctx, text: str) -> Replies:
     """Ask the base, log the question, and turn the verdict into a reply with buttons."""
-    assert ctx.actor is not None
-    q, verdict = svc.ask(ctx.session, ctx.actor, text, ctx.now,
-                         match_chars=ctx.settings.kb_match_chars)
+    actor = ctx.require_actor()
+    q, verdict = svc.ask(ctx.session, actor, text, ctx.now, match_chars=ctx.settings.kb_match_chars)
     if verdict.kind == "answer" and verdict.best is not None:
         return [answer_reply(q, verdict.best.entry)]
     if verdict.kind == "choose":
-        rows = [[Button(m.entry.question, f"{PREFIX}:c:{q.id}:{i}")]
+        rows = [[Button(m.entry.question, ChoiceButton(q.id, i).pack())]
                 for i, m in enumerate(verdict.matches)]
-        rows.append([Button("都不是", f"{PREFIX}:x:{q.id}")])
-        return [Reply("您是不是想问：", buttons=rows)]
-    return [Reply("抱歉，知识库里暂时没有找到这个问题的答案。\n"
-                  "可以换个说法再问（写上政策名称会更准），或点「转给管理员」，管理员会答复您。",
-                  buttons=_forward_buttons(ctx, q))]
+        rows.append([Button(T.BTN_NONE_OF_THESE, QuestionButton("x", q.id).pack())])
+        return [Reply(T.DID_YOU_MEAN, buttons=rows)]
+    return [Reply(T.NOT_FOUND, buttons=_forward_buttons(ctx, q))]
 
 
 def answer_reply(q: KbQuestion, entry: Entry) -> Reply:
-    return Reply(f"【{entry.question}】\n{entry.answer}\n依据：{entry.basis}\n\n"
-                 "没有解决您的问题？请点「没解决」，我会记下来请管理员补充。",
-                 buttons=buttons_row(("没解决", f"{PREFIX}:n:{q.id}")))
+    return Reply(T.ANSWER.format(question=entry.question, answer=entry.answer, basis=entry.basis),
+                 buttons=buttons_row((T.BTN_NOT_SOLVED, QuestionButton("n", q.id).pack())))
 
 
 def _forward_buttons(ctx: Ctx, q: KbQuestion) -> list[list[Button]]:
-    row = [Button("转给管理员", f"{PREFIX}:f:{q.id}")]
+    row = [Button(T.BTN_FORWARD, QuestionButton("f", q.id).pack())]
     if ctx.actor is not None and ctx.actor.role == Role.VILLAGER:
         # A villager's "question" may really be a complaint: offer that road too.
-        row.append(Button("我要反映问题", f"{COMPLAINT_PREFIX}:new"))
+        row.append(Button(T.BTN_COMPLAIN, f"{COMPLAINT_PREFIX}:new"))
     return [row]
 
 
-def on_button(ctx: Ctx, payload: str) -> Replies:
-    """kb:c:<q>:<i> chose an offer · kb:n:<q> 没解决 · kb:x:<q> 都不是 · kb:f:<q> 转给管理员."""
-    assert ctx.actor is not None
-    action, _, rest = payload.partition(":")
-    if action == "c":
-        qid, _, index = rest.partition(":")
-        q, entry = svc.choose(ctx.session, ctx.actor, qid, index)
-        return [answer_reply(q, entry)]
-    if action in ("n", "x"):
-        q = svc.mark_unresolved(ctx.session, ctx.actor, rest)
-        return [Reply("抱歉没能帮上忙，已经记下来了，管理员会补充这方面的解答。\n"
-                      "想尽快得到答复请点「转给管理员」；也可以换个说法再问一次。",
-                      buttons=_forward_buttons(ctx, q))]
-    if action == "f":
-        return forward(ctx, rest)
-    raise PermissionDenied(f"这个按钮无效。想问问题请发送 /ask 加上问题，{EXAMPLE}")
+# The services still take the id as the text it used to be in the data; the router has
+# already parsed it into a bounded int.
+def on_choice(ctx: Ctx, pressed: ChoiceButton) -> Replies:
+    q, entry = svc.choose(ctx.session, ctx.require_actor(), str(pressed.question_id),
+                          str(pressed.index))
+    return [answer_reply(q, entry)]
 
 
-def forward(ctx: Ctx, raw_id: str) -> Replies:
-    assert ctx.actor is not None
-    q, admins, first = svc.forward(ctx.session, ctx.actor, raw_id)
+def on_question_button(ctx: Ctx, pressed: QuestionButton) -> Replies:
+    if pressed.action == "f":
+        return forward(ctx, pressed.question_id)
+    q = svc.mark_unresolved(ctx.session, ctx.require_actor(), str(pressed.question_id))
+    return [Reply(T.UNRESOLVED, buttons=_forward_buttons(ctx, q))]
+
+
+def forward(ctx: Ctx, question_id: int) -> Replies:
+    q, admins, first = svc.forward(ctx.session, ctx.require_actor(), str(question_id))
     if not first:
-        return [Reply("这个问题已经转给管理员了，请耐心等待答复。")]
+        return [Reply(T.ALREADY_FORWARDED)]
     if not admins:
-        return [Reply("暂时没有可以转交的管理员，您的问题已经记录，管理员上线后会看到。")]
-    text = (f"【政策提问转交】编号 {q.id}\n提问人：{svc.asker_label(ctx.session, q)}\n"
-            f"问题：{svc.for_display(q.text)}\n"
-            "知识库没能回答。请联系提问人答复；需要补充到知识库时，"
-            "用 admin kb-import 导入新条目（见 docs/knowledge.md）。")
+        return [Reply(T.NO_ADMIN)]
+    text = T.FORWARD_TO_ADMIN.format(id=q.id, asker=svc.asker_label(ctx.session, q),
+                                     question=svc.for_display(q.text))
     for m in admins:
         ctx.notify(f"kb:{q.id}:fwd:m{m.id}", Reply(text), member_id=m.id)
     ctx.audit("kb.forward", subject=f"kb_question:{q.id}")
-    names = "、".join(m.name for m in admins)
-    return [Reply(f"已转给管理员（{names}），管理员会尽快答复您。")]
+    return [Reply(T.FORWARDED.format(names="、".join(m.name for m in admins)))]
 
 
 def free_text(ctx: Ctx, text: str) -> Replies | None:
@@ -131,7 +134,7 @@ def free_text(ctx: Ctx, text: str) -> Replies | None:
 def reload_command(ctx: Ctx, args: str) -> Replies:
     n = svc.reload_now(ctx.session, ctx.now)
     ctx.audit("kb.reload", entries=n)
-    return [Reply(f"知识库已重新加载，共 {n} 条。其他运行中的机器人进程会在下一次有人提问时自动更新。")]
+    return [Reply(T.RELOADED.format(n=n))]
 
 
 def refresh_tick(session: Session, now: datetime, settings: Settings) -> None:
@@ -144,10 +147,11 @@ DIALOG = AskDialog()
 
 def register(reg: Registry) -> None:
     reg.dialog(DIALOG)
-    reg.command(Command("ask", f"政策问答，{EXAMPLE}", EVERYONE, dialog=DIALOG.name,
-                        aliases=("提问", "问问题"), order=5))
-    reg.command(Command("reload", "重新加载政策知识库（导入新条目后）", frozenset({Role.ADMIN}),
-                        run=reload_command, order=90))
-    reg.callback(PREFIX, on_button)
+    reg.command(Command("ask", T.CMD_ASK, EVERYONE, dialog=DIALOG.name, aliases=T.ALIAS_ASK,
+                        order=5))
+    reg.command(Command("reload", T.CMD_RELOAD, frozenset({Role.ADMIN}), run=reload_command,
+                        aliases=T.ALIAS_RELOAD, order=90))
+    reg.callback(QuestionButton, on_question_button)
+    reg.callback(ChoiceButton, on_choice)
     reg.text(60, free_text)
     reg.tick("knowledge.refresh", refresh_tick)

@@ -1,9 +1,9 @@
 """Chat side of reminders: /events, /addevent, /handover, /term, /closeterm, the tick.
 
 Only translation lives here; the rules are in reminders.series, services.handover and
-reminders.dispatch. Buttons: "rm:run:<command>" runs an existing command for the
-presser (with the command's own role check), "rm:p|r|x:<id>" pauses, resumes or
-deletes a series, "ho:<handover>:<item>" ticks a checklist item.
+reminders.dispatch, the words in text.py. Buttons (typed, see buttons.py): RunButton runs
+an existing command for the presser (with the command's own role check), SeriesButton
+pauses, resumes or deletes a series, HandoverButton ticks a checklist item.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.context import Ctx
@@ -19,55 +18,58 @@ from core.messages import Button, Incoming, Reply, buttons_row
 from core.registry import Command, Dialog, Registry, Replies, Turn
 from reminders import dispatch
 from reminders import series as sv
-from reminders.describe import describe
 from reminders.spec import Recurrence
 from services import admin, handover
+from services.actors import Actor
 from services.config import Settings
-from services.errors import PermissionDenied, UserError
+from services.errors import NotFound, PermissionDenied, UserError
 from services.roles import MEMBER_ROLES, Role
 from storage.models import Handover, Member, Team
+
+from . import text as T
+from .buttons import HandoverButton, RunButton, SeriesButton
 
 ADMINS = frozenset({Role.ADMIN})
 
 
-def _team(ctx: Ctx, ref: str = "") -> Team:
-    a = ctx.actor
-    assert a is not None
-    if a.team_id is not None and not ref:
-        team = ctx.session.get(Team, a.team_id)
-        assert team is not None
-        return team
+def _team(ctx: Ctx, actor: Actor, ref: str = "") -> Team:
+    """The team a command is about: the speaker's own, or (admins, supervisors) the one
+    named, or the only one of their county."""
     if ref:
         return admin.find_team(ctx.session, ref)
-    teams = [t for t in ctx.session.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id))
-             if a.county_id is None or sv.team_county_id(ctx.session, t.id) == a.county_id]
+    if actor.team_id is not None:
+        team = ctx.session.get(Team, actor.team_id)
+        if team is not None:
+            return team
+    teams = sv.teams_of(ctx.session, actor)
     if len(teams) == 1:
         return teams[0]
-    names = "、".join(t.name for t in teams[:10])
-    raise UserError(f"请写明工作队，例如：/events {teams[0].name if teams else '工作队名称'}\n可选：{names}")
+    if not teams:
+        raise UserError("reminders.no_team")
+    raise UserError("reminders.which_team", example=teams[0].name,
+                    names="、".join(t.name for t in teams[:10]))
 
 
 # -- /events ------------------------------------------------------------------------------
 def events(ctx: Ctx, args: str) -> Replies:
-    team = _team(ctx, args.strip())
+    actor = ctx.require_actor()
+    team = _team(ctx, actor, args.strip())
+    sv.require_reader(ctx.session, actor, team.id)
     rows = sv.team_series(ctx.session, team.id)
     if not rows:
-        return [Reply("还没有提醒安排。发送 /addevent 添加一个，例如村民代表会议。")]
-    may_manage = True
-    try:
-        sv.require_manager(ctx.session, ctx.actor, team.id)
-    except PermissionDenied:
-        may_manage = False
-    lines = [f"{team.name} 的提醒安排："] + [sv.summary(r, ctx.now) for r in rows]
+        return [Reply(T.NO_SERIES)]
+    lines = [T.EVENTS_HEAD.format(team=team.name)] + [T.series_line(r, ctx.now) for r in rows]
     buttons: list[list[Button]] = []
-    if may_manage:
+    if sv.may_manage(ctx.session, actor, team.id):
         for r in rows:
-            act = (f"暂停{r.id}", f"rm:p:{r.id}") if r.active else (f"恢复{r.id}", f"rm:r:{r.id}")
-            row = [Button(*act)]
+            if r.active:
+                row = [Button(T.BTN_PAUSE.format(id=r.id), SeriesButton("p", r.id).pack())]
+            else:
+                row = [Button(T.BTN_RESUME.format(id=r.id), SeriesButton("r", r.id).pack())]
             if r.kind == "event" and r.key is None:
-                row.append(Button(f"删除{r.id}", f"rm:x:{r.id}"))
+                row.append(Button(T.BTN_DELETE.format(id=r.id), SeriesButton("x", r.id).pack()))
             buttons.append(row)
-        lines.append("点按钮暂停或恢复；发送 /addevent 添加新的会议或活动。")
+        lines.append(T.EVENTS_FOOT)
     return [Reply("\n".join(lines), buttons=buttons)]
 
 
@@ -77,30 +79,25 @@ class AddEventDialog(Dialog):
     /addevent 村民代表会议 | 2026-11-26 15:00 | 村民 | 前一天 18:00,提前1小时"""
 
     name = "addevent"
-    title = "添加提醒"
+    title = T.ADDEVENT_TITLE
 
     def start(self, ctx: Ctx, args: str) -> Turn:
-        team = _team(ctx)
-        sv.require_manager(ctx.session, ctx.actor, team.id)
+        actor = ctx.require_actor()
+        team = _team(ctx, actor)
+        sv.require_manager(ctx.session, actor, team.id)
         state: dict[str, Any] = {"team": team.id, "tz": team.timezone}
         if "|" in args:
             parts = [p.strip() for p in args.split("|")]
             state["title"] = parts[0]
             self._when(state, parts[1] if len(parts) > 1 else "")
-            state["who"] = sv.AUDIENCE_WORDS.get(parts[2] if len(parts) > 2 else "全队", "team")
+            state["who"] = sv.AUDIENCE_WORDS.get(parts[2] if len(parts) > 2 else "team", "team")
             state["leads"] = parts[3] if len(parts) > 3 and parts[3] else sv.DEFAULT_LEADS
             sv.parse_leads(state["leads"])
-            return self._confirm(ctx, state)
+            return self._confirm(state)
         if args.strip():
             state["title"] = args.strip()
-            return Turn.stay({**state, "step": "when"}, Reply(self._ask_when()))
-        return Turn.stay({**state, "step": "title"},
-                         Reply("要提醒什么？请输入名称，例如：村民代表会议、党员学习、项目验收。"))
-
-    @staticmethod
-    def _ask_when() -> str:
-        return ("什么时间？例如：2026-12-05 10:00（一次）、每周五 15:00、每月5日 9:00、"
-                "每月第一个周一 9:00、每月最后一个工作日 16:00。加“顺延”则遇节假日顺延到下一个工作日。")
+            return Turn.stay({**state, "step": "when"}, Reply(T.ASK_WHEN))
+        return Turn.stay({**state, "step": "title"}, Reply(T.ASK_TITLE))
 
     @staticmethod
     def _when(state: dict[str, Any], text: str) -> None:
@@ -112,137 +109,138 @@ class AddEventDialog(Dialog):
         step = state.get("step")
         if step == "title":
             if not text or len(text) > 60:
-                return Turn.stay(state, Reply("请输入 60 字以内的名称，例如：村民代表会议。"))
-            return Turn.stay({**state, "title": text, "step": "when"}, Reply(self._ask_when()))
+                return Turn.stay(state, Reply(T.BAD_TITLE))
+            return Turn.stay({**state, "title": text, "step": "when"}, Reply(T.ASK_WHEN))
         if step == "when":
             try:
                 self._when(state, text)
             except UserError as exc:
                 return Turn.stay(state, Reply(str(exc)))
             return Turn.stay({**state, "step": "who"}, Reply(
-                "提醒谁？", buttons=buttons_row(("全队", self.button("team")),
-                                             ("全队+村民", self.button("villagers")),
-                                             ("组长和第一书记", self.button("leaders")))))
+                T.ASK_WHO, buttons=buttons_row((T.WHO_TEAM, self.button("team")),
+                                               (T.WHO_VILLAGERS, self.button("villagers")),
+                                               (T.WHO_LEADERS, self.button("leaders")))))
         if step == "who":
             who = data if msg.callback else sv.AUDIENCE_WORDS.get(text, "")
             if who not in sv.AUDIENCES:
-                return Turn.stay(state, Reply("请点按钮选择提醒对象：全队、全队+村民 或 组长和第一书记。"))
-            state = {**state, "who": who, "leads": sv.DEFAULT_LEADS}
-            return self._confirm(ctx, state)
+                return Turn.stay(state, Reply(T.BAD_WHO))
+            return self._confirm({**state, "who": who, "leads": sv.DEFAULT_LEADS})
         if step == "confirm":
-            if data == "no" or text in ("取消", "不"):
-                return Turn.done(Reply("好的，没有添加。需要时再发送 /addevent 。"))
-            if data != "yes" and text not in ("确认", "是", "好"):
-                return Turn.stay(state, Reply("请点「确认添加」或「取消」。"))
+            if data == "no" or text in T.NO_WORDS:
+                return Turn.done(Reply(T.NOT_ADDED))
+            if data != "yes" and text not in T.YES_WORDS:
+                return Turn.stay(state, Reply(T.BAD_CONFIRM))
+            actor = ctx.require_actor()
+            sv.require_manager(ctx.session, actor, state["team"])  # may have changed meanwhile
             team = ctx.session.get(Team, state["team"])
-            assert team is not None
+            if team is None:
+                raise UserError("reminders.no_team")
             row = sv.add_series(ctx.session, team=team, title=state["title"],
                                 spec=Recurrence.from_dict(state["spec"]),
                                 leads=sv.parse_leads(state["leads"]), audience=state["who"],
-                                now=ctx.now, by=ctx.actor.key if ctx.actor else "?")
+                                now=ctx.now, by=actor.key)
             ctx.audit("event.add", subject=f"series:{row.id}", title=row.title)
-            return Turn.done(Reply(f"已添加：{sv.summary(row, ctx.now)}\n发送 /events 查看全部。"))
-        return Turn.done(Reply("这个操作已经结束了。发送 /addevent 重新开始。"))
+            return Turn.done(Reply(T.ADDED.format(summary=T.series_line(row, ctx.now))))
+        return Turn.done(Reply(T.ADDEVENT_OVER))
 
-    def _confirm(self, ctx: Ctx, state: dict[str, Any]) -> Turn:
-        spec = Recurrence.from_dict(state["spec"])
-        leads = "、".join(lead.describe() for lead in sv.parse_leads(state["leads"]))
-        who = sv.audience_label({"roles": list(sv.AUDIENCES[state["who"]])})
-        text = (f"请确认：\n名称：{state['title']}\n时间：{describe(spec)}\n提醒：{leads}\n对象：{who}")
+    def _confirm(self, state: dict[str, Any]) -> Turn:
+        text = T.CONFIRM.format(title=state["title"],
+                                when=T.schedule(Recurrence.from_dict(state["spec"])),
+                                leads=T.leads(sv.parse_leads(state["leads"])),
+                                who=T.audience({"roles": list(sv.AUDIENCES[state["who"]])}))
         return Turn.stay({**state, "step": "confirm"}, Reply(text, buttons=buttons_row(
-            ("确认添加", self.button("yes")), ("取消", self.button("no")))))
+            (T.BTN_CONFIRM, self.button("yes")), (T.BTN_CANCEL, self.button("no")))))
 
 
 # -- buttons --------------------------------------------------------------------------------
-def on_button(ctx: Ctx, payload: str) -> Replies:
-    action, _, rest = payload.partition(":")
-    if action == "run":
-        name, _, args = rest.partition(":")
-        return run_command(ctx, name, args)
-    if action in ("p", "r", "x") and rest.isdigit():
-        row = sv.get_series(ctx.session, int(rest))
-        sv.require_manager(ctx.session, ctx.actor, row.team_id)
-        if action == "x":
-            if row.key is not None:
-                raise PermissionDenied("默认提醒不能删除，可以暂停。")
-            ctx.session.delete(row)
-            ctx.audit("event.remove", subject=f"series:{row.id}")
-            return [Reply(f"已删除「{row.title}」。")]
-        sv.set_active(row, action == "r", ctx.now)
-        ctx.audit("event.pause" if action == "p" else "event.resume", subject=f"series:{row.id}")
-        return [Reply(f"已{'恢复' if row.active else '暂停'}「{row.title}」。发送 /events 查看全部。")]
-    return [Reply("这个按钮已经失效了。发送 /events 查看提醒安排。")]
+def on_series_button(ctx: Ctx, pressed: SeriesButton) -> Replies:
+    actor = ctx.require_actor()
+    row = sv.get_series(ctx.session, pressed.series_id)
+    sv.require_manager(ctx.session, actor, row.team_id)
+    if pressed.action == "x":
+        sv.remove_series(ctx.session, row)
+        ctx.audit("event.remove", subject=f"series:{row.id}")
+        return [Reply(T.REMOVED.format(title=row.title))]
+    sv.set_active(row, pressed.action == "r", ctx.now)
+    ctx.audit("event.pause" if pressed.action == "p" else "event.resume", subject=f"series:{row.id}")
+    return [Reply((T.RESUMED if row.active else T.PAUSED).format(title=row.title))]
 
 
-def run_command(ctx: Ctx, name: str, args: str = "") -> Replies:
-    """A digest button runs an existing command as if the presser had typed it."""
-    cmd = ctx.registry.commands.get(name)
-    if cmd is None or ctx.actor is None or ctx.actor.role not in cmd.roles:
-        raise PermissionDenied("这个按钮对您不可用。发送 /help 查看您可以使用的命令。")
+def on_run_button(ctx: Ctx, pressed: RunButton) -> Replies:
+    """A digest or reminder button runs an existing command as if the presser had typed it."""
+    actor = ctx.require_actor()
+    cmd = ctx.registry.commands.get(pressed.command)
+    if cmd is None or actor.role not in cmd.roles:
+        raise PermissionDenied("reminders.button_not_for_you")
     if cmd.dialog:
-        return ctx.begin(cmd.dialog, args)
-    assert cmd.run is not None
-    return cmd.run(ctx, args)
+        return ctx.begin_fresh(cmd.dialog, "", T.RUN_LABELS.get(pressed.command, pressed.command))
+    if cmd.run is None:
+        raise PermissionDenied("reminders.button_not_for_you")
+    return cmd.run(ctx, "")
 
 
 # -- rotation and handover --------------------------------------------------------------------
 def _handover_reply(s: Session, h: Handover) -> Reply:
     m = s.get(Member, h.member_id)
-    assert m is not None
-    rows = [[Button(f"✔ {label}", f"ho:{h.id}:{key}")] for key, label, _ in handover.ITEMS
+    name = m.name if m is not None else str(h.member_id)
+    rows = [[Button(T.BTN_TICK.format(label=label), HandoverButton(h.id, key).pack())]  # type: ignore[arg-type]
+            for key, label, _ in handover.ITEMS
             if key not in h.ticks or len(h.ticks[key]) < (1 if key == "approval" else 2)]
-    return Reply(handover.render(h, m.name), buttons=rows)
+    return Reply(T.handover_sheet(h, name), buttons=rows)
 
 
 def handover_cmd(ctx: Ctx, args: str) -> Replies:
-    assert ctx.actor is not None
-    rows = handover.handovers_for(ctx.session, ctx.actor)
+    actor = ctx.require_actor()
+    rows = handover.handovers_for(ctx.session, actor)
     if not rows:
-        return [Reply("现在没有进行中的交接。任期结束前 15 天，交接表会自动打开并提醒您。")]
+        return [Reply(T.NO_HANDOVER.format(days=ctx.settings.handover_days))]
     return [_handover_reply(ctx.session, h) for h in rows]
 
 
-def on_handover(ctx: Ctx, payload: str) -> Replies:
-    hid, _, item = payload.partition(":")
-    h = ctx.session.get(Handover, int(hid)) if hid.isdigit() else None
+def on_handover_button(ctx: Ctx, pressed: HandoverButton) -> Replies:
+    actor = ctx.require_actor()
+    h = ctx.session.get(Handover, pressed.handover_id)
     if h is None:
-        return [Reply("这份交接表不存在了。发送 /handover 查看。")]
-    assert ctx.actor is not None
-    side = handover.tick(ctx.session, h, item, ctx.actor, ctx.now)
-    who = {"out": "离任方", "in": "接任方", "admin": "管理员"}[side]
-    note = f"已确认：{handover.LABELS[item]}（{who}）。"
+        raise NotFound("reminders.handover_gone")
+    side = handover.tick(ctx.session, h, pressed.item, actor, ctx.now)
+    note = T.TICKED.format(item=handover.LABELS[pressed.item], side=handover.SIDES[side])
     if handover.complete(h):
-        note += "\n交接表已全部完成，管理员可以结束任期：/closeterm 姓名"
+        note += T.HANDOVER_DONE
     return [Reply(note), _handover_reply(ctx.session, h)]
 
 
 def term_cmd(ctx: Ctx, args: str) -> Replies:
+    actor = ctx.require_actor()
     parts = args.split()
     if len(parts) != 2:
-        raise UserError("用法：/term 姓名或编号 结束日期，例如：/term 赵驻村 2026-12-20")
-    m = handover.find_member(ctx.session, parts[0], ctx.actor.county_id if ctx.actor else None)
-    handover.require_admin_over(ctx.actor, m)
+        raise UserError("reminders.term_usage")
+    m = handover.find_member(ctx.session, parts[0], actor.county_id)
+    handover.require_admin_over(actor, m)
     try:
         end = date.fromisoformat(parts[1])
     except ValueError:
-        raise UserError("日期格式：2026-12-20") from None
-    handover.set_term_end(ctx.session, m, end, by=ctx.actor.key if ctx.actor else "?", now=ctx.now)
-    left = (end - ctx.today).days
-    return [Reply(f"已设置：{m.name}的任期到 {end}（还有 {left} 天）。到期前 60、30、15 天会提醒本人、"
-                  "组长和管理员；前 15 天打开交接表。")]
+        raise UserError("reminders.term_date") from None
+    handover.set_term_end(ctx.session, m, end, by=actor.key, now=ctx.now)
+    stages = sorted((int(x) for x in ctx.settings.rotation_days.split(",") if x.strip()), reverse=True)
+    return [Reply(T.TERM_SET.format(name=m.name, end=end, left=(end - ctx.today).days,
+                                    stages="、".join(map(str, stages)),
+                                    handover_days=ctx.settings.handover_days))]
 
 
 def closeterm_cmd(ctx: Ctx, args: str) -> Replies:
+    actor = ctx.require_actor()
     ref, _, reason = args.strip().partition(" ")
     if not ref:
-        raise UserError("用法：/closeterm 姓名或编号 [理由：……]（交接未完成时必须写理由）")
-    m = handover.find_member(ctx.session, ref, ctx.actor.county_id if ctx.actor else None)
-    handover.require_admin_over(ctx.actor, m)
-    reason = reason.strip().removeprefix("理由：").removeprefix("理由:").strip()
-    handover.close_term(ctx.session, m, by=ctx.actor.key if ctx.actor else "?", now=ctx.now,
-                        override_reason=reason or None)
-    extra = f"（强制结束，理由：{reason}）" if reason else "（交接表已完成）"
-    return [Reply(f"已结束{m.name}的驻村任期{extra}。其记录都保留。")]
+        raise UserError("reminders.closeterm_usage")
+    m = handover.find_member(ctx.session, ref, actor.county_id)
+    handover.require_admin_over(actor, m)
+    reason = reason.strip()
+    for prefix in T.REASON_PREFIXES:
+        reason = reason.removeprefix(prefix)
+    reason = reason.strip()
+    handover.close_term(ctx.session, m, by=actor.key, now=ctx.now, override_reason=reason or None)
+    how = T.CLOSED_FORCED.format(reason=reason) if reason else T.CLOSED_COMPLETE
+    return [Reply(T.TERM_CLOSED.format(name=m.name, how=how))]
 
 
 # -- tick ------------------------------------------------------------------------------------
@@ -253,16 +251,17 @@ def _make_tick(reg: Registry):  # type: ignore[no-untyped-def]
 
 
 def register(reg: Registry) -> None:
-    reg.command(Command("events", "提醒安排：会议、学习、日志提醒（可暂停）", MEMBER_ROLES, run=events,
-                        aliases=("提醒安排",), order=60))
+    reg.command(Command("events", T.CMD_EVENTS, MEMBER_ROLES, run=events,
+                        aliases=T.ALIAS_EVENTS, order=60))
     reg.dialog(AddEventDialog())
-    reg.command(Command("addevent", "添加会议或活动提醒（组长/第一书记/管理员）",
-                        frozenset(sv.MANAGER_ROLES), dialog="addevent", order=61))
-    reg.command(Command("handover", "交接表（任期轮换）", MEMBER_ROLES, run=handover_cmd,
-                        aliases=("交接表",), order=62))
-    reg.command(Command("term", "设置成员任期结束日期（管理员）", ADMINS, run=term_cmd, order=63))
-    reg.command(Command("closeterm", "结束成员任期（管理员）", ADMINS, run=closeterm_cmd, order=64))
-    reg.callback("rm", on_button)
-    reg.callback("ho", on_handover)
+    reg.command(Command("addevent", T.CMD_ADDEVENT, frozenset(sv.MANAGER_ROLES), dialog="addevent",
+                        aliases=T.ALIAS_ADDEVENT, order=61))
+    reg.command(Command("handover", T.CMD_HANDOVER, MEMBER_ROLES, run=handover_cmd,
+                        aliases=T.ALIAS_HANDOVER, order=62))
+    reg.command(Command("term", T.CMD_TERM, ADMINS, run=term_cmd, aliases=T.ALIAS_TERM, order=63))
+    reg.command(Command("closeterm", T.CMD_CLOSETERM, ADMINS, run=closeterm_cmd,
+                        aliases=T.ALIAS_CLOSETERM, order=64))
+    reg.callback(SeriesButton, on_series_button)
+    reg.callback(RunButton, on_run_button)
+    reg.callback(HandoverButton, on_handover_button)
     reg.tick("reminders", _make_tick(reg))
-

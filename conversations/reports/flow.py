@@ -54,7 +54,8 @@ class ReportDialog(Dialog):
         member = _member(ctx)
         text, day, from_offer = args.strip(), None, args.startswith("pending:")
         if from_offer:
-            text = rs.take_pending_text(ctx.session, int(text.split(":", 1)[1]), member.id, ctx.now)
+            text = rs.take_pending_text(ctx.session, int(text.split(":", 1)[1]), ctx.require_actor(),
+                                        ctx.now)
         elif (day := _parse_day(ctx, text)) is not None:
             text = ""
         day = day or ctx.today
@@ -247,7 +248,7 @@ def on_button(ctx: Ctx, payload: str) -> Replies:
     action, _, arg = payload.partition(":")
     if action in ("save", "no"):
         if action == "no":
-            rs.take_pending_text(ctx.session, int(arg), ctx.actor.id if ctx.actor else 0, ctx.now)
+            rs.take_pending_text(ctx.session, int(arg), ctx.require_actor(), ctx.now)
             return [Reply("好的，没有保存。需要写日志时发送 /report 。")]
         if _open_dialog(ctx):
             raise UserError("您还有未完成的操作。请先完成它，或发送 /cancel 后再点这个按钮。")
