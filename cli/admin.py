@@ -75,7 +75,7 @@ def _invite(a: argparse.Namespace, settings: Settings) -> int:
 
     role = parse_role(a.role)
     if role is None:
-        raise UserError(f"角色「{a.role}」不存在。可选：" + ", ".join(r.value for r in Role))
+        raise UserError("admin.unknown_role", role=a.role, choices=", ".join(r.value for r in Role))
     with _db(settings).session() as s:
         team = admin.find_team(s, a.team) if a.team else None
         village = admin.find_village(s, a.village) if a.village else None

@@ -36,10 +36,10 @@ def add_village(s: Session, *, county: str, township: str, name: str, now: datet
         s.add(v)
     if latitude is not None and longitude is not None:
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            raise UserError("经纬度不正确：纬度应在 -90 到 90 之间，经度在 -180 到 180 之间。")
+            raise UserError("admin.bad_coordinates")
         v.latitude, v.longitude = latitude, longitude
     if radius_m <= 0:
-        raise UserError("围栏半径必须大于 0 米。")
+        raise UserError("admin.bad_radius")
     v.fence_radius_m = radius_m
     s.flush()
     audit.record(s, "cli", "village.add", now, subject=f"village:{v.id}")
@@ -56,9 +56,9 @@ def find_village(s: Session, ref: str) -> Village:
         q = q.join(Township).where(Township.name == township)
     found = s.scalars(q).all()
     if not found:
-        raise NotFound(f"找不到村「{ref}」。先用 admin add-village 添加，或用 admin list-villages 查看。")
+        raise NotFound("admin.village_not_found", ref=ref)
     if len(found) > 1:
-        raise UserError(f"有{len(found)}个村叫「{vname}」，请写成「乡镇/村」或用编号。")
+        raise UserError("admin.village_ambiguous", count=len(found), name=vname)
     return found[0]
 
 
@@ -67,7 +67,7 @@ def find_team(s: Session, ref: str) -> Team:
         return t
     t = s.scalar(select(Team).where(Team.name == ref))
     if t is None:
-        raise NotFound(f"找不到工作队「{ref}」。用 admin list-teams 查看已有的工作队。")
+        raise NotFound("admin.team_not_found", ref=ref)
     return t
 
 
@@ -76,7 +76,7 @@ def find_county(s: Session, ref: str) -> County:
         return c
     c = s.scalar(select(County).where(County.name == ref))
     if c is None:
-        raise NotFound(f"找不到县「{ref}」。先用 admin add-village 添加该县的村。")
+        raise NotFound("admin.county_not_found", ref=ref)
     return c
 
 
@@ -87,9 +87,9 @@ def create_team(s: Session, *, name: str, village: Village, now: datetime,
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"时区「{timezone}」不存在，例如 Asia/Shanghai。") from None
+        raise UserError("admin.bad_timezone", timezone=timezone) from None
     if s.scalar(select(Team).where(Team.name == name)):
-        raise UserError(f"已经有叫「{name}」的工作队了。")
+        raise UserError("admin.team_exists", name=name)
     team = Team(name=name, village_id=village.id, timezone=timezone, term_start=term_start,
                 created_at=now)
     s.add(team)
@@ -110,9 +110,9 @@ def list_members(s: Session, team: Team | None = None, include_inactive: bool = 
 def deactivate(s: Session, member_id: int, now: datetime, reason: str = "") -> Member:
     m = s.get(Member, member_id)
     if m is None:
-        raise NotFound(f"找不到编号为 {member_id} 的成员。用 admin list-members 查看。")
+        raise NotFound("admin.member_not_found", member_id=member_id)
     if not m.active:
-        raise UserError(f"{m.name}（{member_id}）已经是停用状态。")
+        raise UserError("admin.member_inactive", name=m.name, member_id=member_id)
     m.active, m.deactivated_at = False, now
     audit.record(s, "cli", "member.deactivate", now, subject=f"member:{m.id}", reason=reason)
     return m

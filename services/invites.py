@@ -20,7 +20,7 @@ _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
 class InviteError(UserError):
-    pass
+    """A code that cannot be used (registration.*) or an invite that cannot be made (admin.*)."""
 
 
 def new_code(prefix: str = "") -> str:
@@ -32,11 +32,11 @@ def create_invite(session: Session, *, role: Role, now: datetime, team: Team | N
                   name: str | None = None, valid_days: int | None = 14,
                   max_uses: int | None = 1) -> InviteCode:
     if role in TEAM_ROLES and team is None:
-        raise InviteError(f"邀请{ROLE_LABELS[role]}需要指定工作队（--team）。")
+        raise InviteError("admin.invite_needs_team", role=ROLE_LABELS[role])
     if role == Role.VILLAGER and village is None:
-        raise InviteError("村民注册码需要指定村（--village）。")
+        raise InviteError("admin.invite_needs_village")
     if role in (Role.SUPERVISOR, Role.ADMIN) and county is None:
-        raise InviteError(f"邀请{ROLE_LABELS[role]}需要指定县（--county）。")
+        raise InviteError("admin.invite_needs_county", role=ROLE_LABELS[role])
     invite = InviteCode(
         code=new_code("V" if role == Role.VILLAGER else ""),
         role=role.value,
@@ -60,11 +60,11 @@ def check_code(session: Session, code: str, now: datetime) -> InviteCode:
     code = code.strip().upper()
     invite = session.scalar(select(InviteCode).where(InviteCode.code == code))
     if invite is None or invite.revoked_at is not None:
-        raise InviteError("这个注册码不存在。请核对后重新发送，或向管理员索取新的注册码。")
+        raise InviteError("registration.code_unknown")
     if invite.expires_at is not None and invite.expires_at < now:
-        raise InviteError("这个注册码已过期。请向管理员索取新的注册码。")
+        raise InviteError("registration.code_expired")
     if invite.max_uses is not None and invite.uses >= invite.max_uses:
-        raise InviteError("这个注册码已经被使用过了。每个注册码只能用一次，请向管理员索取新的。")
+        raise InviteError("registration.code_used")
     return invite
 
 
@@ -87,7 +87,7 @@ def redeem(session: Session, *, code: str, platform: str, external_id: str, chat
     role = Role(invite.role)
     existing = find_identity(session, platform, external_id)
     if existing is not None and (existing.member_id or existing.villager_id):
-        raise InviteError("您已经注册过了。发送 /me 查看您的身份。")
+        raise InviteError("registration.already_registered")
     name = name.strip()
     team = session.get(Team, invite.team_id) if invite.team_id else None
     village = session.get(Village, invite.village_id) if invite.village_id else None
@@ -99,7 +99,8 @@ def redeem(session: Session, *, code: str, platform: str, external_id: str, chat
             created_at=now,
         )
     else:
-        assert village is not None
+        if village is None:  # the village was removed after the code was made
+            raise InviteError("registration.code_unknown")
         person = Villager(name=name, village_id=village.id, created_at=now)
     session.add(person)
     session.flush()

@@ -13,13 +13,13 @@ def clean_name(text: str) -> str:
     """A person's name: letters (any script), spaces and the middle dot, 1-20 characters."""
     name = unicodedata.normalize("NFKC", text or "").strip()
     if not name:
-        raise UserError("姓名不能为空，请回复您的姓名（例如：张三）。")
+        raise UserError("registration.name_empty")
     if len(name) > MAX_NAME:
-        raise UserError(f"姓名太长了（最多{MAX_NAME}个字），请回复您的真实姓名。")
+        raise UserError("registration.name_too_long", limit=MAX_NAME)
     for ch in name:
         cat = unicodedata.category(ch)
         if not (cat.startswith("L") or cat.startswith("M") or ch in " ·."):
-            raise UserError("姓名里只能有文字，不能有数字、表情或符号。请重新回复您的姓名。")
+            raise UserError("registration.name_chars")
     return name
 
 

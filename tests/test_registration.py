@@ -145,5 +145,45 @@ def test_one_person_may_have_telegram_and_console_identities(chat: ChatHarness) 
 
 @pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.ADMIN])
 def test_county_roles_need_a_county(chat: ChatHarness, role: Role) -> None:
-    with chat.core.db.session() as s, pytest.raises(invites.InviteError, match="县"):
+    with chat.core.db.session() as s, pytest.raises(invites.InviteError, match="县") as exc:
         invites.create_invite(s, role=role, now=chat.clock.now())
+    assert exc.value.code == "admin.invite_needs_county"
+    assert exc.value.params == {"role": {"supervisor": "监督员", "admin": "管理员"}[role.value]}
+
+
+def test_invite_codes_and_names_are_refused_with_typed_errors(chat: ChatHarness) -> None:
+    from services.errors import NotFound, UserError
+    from services.text import clean_name
+
+    code = _invite(chat.core, Role.CADRE, valid_days=1)
+    now = chat.clock.now()
+    with chat.core.db.session() as s:
+        for bad, expected in ((code, None), ("ZZZZ2222", "registration.code_unknown")):
+            if expected is None:
+                assert invites.check_code(s, bad, now).code == code
+                continue
+            with pytest.raises(invites.InviteError) as exc:
+                invites.check_code(s, bad, now)
+            assert (exc.value.code, exc.value.params) == (expected, {})
+        with pytest.raises(invites.InviteError) as exc:
+            invites.check_code(s, code, now + timedelta(days=2))
+        assert exc.value.code == "registration.code_expired"
+        with pytest.raises(invites.InviteError) as exc:
+            invites.redeem(s, code=code, platform="console", external_id="cadre1", chat_id="cadre1",
+                           name="张驻村", now=now)
+        assert exc.value.code == "registration.already_registered"
+        invites.redeem(s, code=code, platform="console", external_id="new", chat_id="new",
+                       name="新人", now=now)
+        with pytest.raises(invites.InviteError) as exc:
+            invites.check_code(s, code, now)
+        assert exc.value.code == "registration.code_used"
+        with pytest.raises(NotFound) as nf:
+            admin.find_team(s, "不存在的队")
+        assert (nf.value.code, nf.value.params) == ("admin.team_not_found", {"ref": "不存在的队"})
+        assert str(nf.value) == "找不到工作队「不存在的队」。用 admin list-teams 查看已有的工作队。"
+    for text, expected, params in (("", "registration.name_empty", {}),
+                                   ("张" * 21, "registration.name_too_long", {"limit": 20}),
+                                   ("张三3", "registration.name_chars", {})):
+        with pytest.raises(UserError) as err:
+            clean_name(text)
+        assert (err.value.code, err.value.params) == (expected, params)

@@ -14,39 +14,37 @@ from services.roles import ROLE_LABELS, Role
 from services.text import clean_name
 from storage.models import Team, Village
 
-CODE_RE = re.compile(r"^[A-Za-z0-9]{8,9}$")
+from . import text as T
 
-WELCOME = ("欢迎使用驻村助手！\n"
-           "驻村工作队成员：请发送管理员给您的注册码，例如 /start ABCD2345 。\n"
-           "村民：请发送村里公布的村民码（以 V 开头），注册后可以反映问题、查看办理进度。")
+CODE_RE = re.compile(r"^[A-Za-z0-9]{8,9}$")
 
 
 class RegistrationDialog(Dialog):
     name = "register"
-    title = "注册"
+    title = T.TITLE
     allow_unregistered = True
 
     def start(self, ctx: Ctx, args: str) -> Turn:
         code = args.strip()
         invite = invites.check_code(ctx.session, code, ctx.now)
-        role = Role(invite.role)
+        role = ROLE_LABELS[Role(invite.role)]
         where = self._where(ctx, invite.team_id, invite.village_id)
         state: dict[str, Any] = {"code": invite.code}
         if invite.name:
             state.update(stage="confirm", name=invite.name)
             return Turn.stay(state, Reply(
-                f"注册码有效：{where}{ROLE_LABELS[role]}「{invite.name}」。是您本人吗？",
-                buttons_row(("是我，确认注册", self.button("yes")), ("不是", self.button("no")))))
+                T.CONFIRM.format(where=where, role=role, name=invite.name),
+                buttons_row((T.YES, self.button("yes")), (T.NO, self.button("no")))))
         state["stage"] = "name"
-        ask = "请问怎么称呼您？请回复您的姓名。" if role == Role.VILLAGER else "请回复您的真实姓名（例如：张三）。"
-        return Turn.stay(state, Reply(f"注册码有效：{where}{ROLE_LABELS[role]}。\n{ask}"))
+        ask = T.ASK_VILLAGER_NAME if invite.role == Role.VILLAGER else T.ASK_MEMBER_NAME
+        return Turn.stay(state, Reply(T.ASK_NAME.format(where=where, role=role, ask=ask)))
 
     def step(self, ctx: Ctx, state: dict[str, Any], msg: Incoming) -> Turn:
         if state["stage"] == "confirm":
             if msg.callback == self.button("no"):
-                return Turn.done(Reply("好的，没有注册。请向管理员核对注册码。"))
+                return Turn.done(Reply(T.NOT_ME))
             if msg.callback != self.button("yes"):
-                return Turn.stay(state, Reply("请点击「是我，确认注册」或「不是」；也可以发送 /cancel 放弃。"))
+                return Turn.stay(state, Reply(T.PRESS_YES_OR_NO))
             return self._finish(ctx, state["code"], state["name"])
         try:
             name = clean_name(msg.text or "")
@@ -62,18 +60,17 @@ class RegistrationDialog(Dialog):
             display_name=msg.display_name, default_tz=ctx.settings.timezone)
         ctx.extras["actor"] = reg.actor
         where = reg.team_name or reg.village_name or ""
-        return Turn.done(Reply(
-            f"注册成功！{name}，您是{where}的{ROLE_LABELS[reg.actor.role]}。\n"
-            "发送 /help 查看您可以做的事，发送 /me 查看您的信息。"))
+        return Turn.done(Reply(T.DONE.format(name=name, where=where,
+                                             role=ROLE_LABELS[reg.actor.role])))
 
     @staticmethod
     def _where(ctx: Ctx, team_id: int | None, village_id: int | None) -> str:
         if team_id:
             team = ctx.session.get(Team, team_id)
-            return f"{team.name} · " if team else ""
+            return T.WHERE.format(place=team.name) if team else ""
         if village_id:
             village = ctx.session.get(Village, village_id)
-            return f"{village.full_name} · " if village else ""
+            return T.WHERE.format(place=village.full_name) if village else ""
         return ""
 
 
@@ -83,13 +80,11 @@ DIALOG = RegistrationDialog()
 def start_command(ctx: Ctx, args: str) -> Replies:
     """`/start` alone explains; `/start CODE` (also a Telegram deep link) registers."""
     if ctx.actor is not None:
-        return [Reply(f"您已经注册为{ROLE_LABELS[ctx.actor.role]}「{ctx.actor.name}」。"
-                      "发送 /help 查看您可以做的事。")]
+        return [Reply(T.ALREADY.format(role=ROLE_LABELS[ctx.actor.role], name=ctx.actor.name))]
     if not args:
-        return [Reply(WELCOME)]
+        return [Reply(T.WELCOME)]
     if not CODE_RE.match(args):
-        return [Reply("注册码格式不对：应为8位字母和数字（村民码以 V 开头），例如 ABCD2345。"
-                      "请核对后重新发送。")]
+        return [Reply(T.BAD_FORMAT)]
     return ctx.begin(DIALOG.name, args)
 
 
@@ -102,6 +97,7 @@ def code_typed_alone(ctx: Ctx, text: str) -> Replies | None:
 
 def register(reg: Registry) -> None:
     reg.dialog(DIALOG)
-    reg.command(Command("start", "开始 / 用注册码注册", frozenset(Role), run=start_command,
-                        allow_unregistered=True, guest_only_menu=True, order=0))
+    reg.command(Command("start", T.START_DESCRIPTION, frozenset(Role), run=start_command,
+                        aliases=T.START_ALIASES, allow_unregistered=True, guest_only_menu=True,
+                        order=0))
     reg.text(10, code_typed_alone)
