@@ -27,7 +27,7 @@ SheetData = tuple[list[str], list[list[Any]], list[int]]
 SheetFn = Callable[[Session, int, date], SheetData]
 
 # Modules whose import registers sheets. Leave, complaints...: add yours here.
-SHEET_PROVIDERS: list[str] = ["services.reports", "services.attendance", "services.monthly",
+SHEET_PROVIDERS: list[str] = ["conversations.reports.sheets", "services.attendance", "services.monthly",
                                "services.leave_export"]
 
 

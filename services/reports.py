@@ -24,16 +24,12 @@ from sqlalchemy.orm import Session
 from services.actors import Actor
 from services.clock import local
 from services.dates import month_bounds
-from services.errors import PermissionDenied, UserError
-from services.export import register_sheet
-from services.roles import ROLE_LABELS, Role
-from storage.models import DailyReport, Member, PendingReportText, ReportRevision, Team
+from services.errors import NotFound, PermissionDenied, UserError
+from services.roles import Role
+from storage.models import DailyReport, Member, PendingReportText, ReportRevision
 
 FIELDS = ("done", "households", "problems", "next_steps")
-FIELD_LABELS = {"done": "工作内容", "households": "走访农户", "problems": "发现问题",
-                "next_steps": "下一步"}
 REPORTING_ROLES = (Role.CADRE.value, Role.FIRST_SECRETARY.value)
-WEEKDAYS = "一二三四五六日"
 
 _LABELS: list[tuple[str, str]] = [
     ("households", r"走访农户|走访户数|走访情况|走访|入户"),
@@ -48,13 +44,6 @@ _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六":
               "九": 9, "十": 10}
 _COUNT_RE = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*户")
 _INLINE_VISIT_RE = re.compile(r"(?:走访|入户|走访了)了?\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*户")
-
-
-def day_label(d: date, today: date | None = None) -> str:
-    rel = ""
-    if today is not None:
-        rel = {0: "今天", 1: "昨天", 2: "前天"}.get((today - d).days, "")
-    return f"{d.month}月{d.day}日（周{WEEKDAYS[d.weekday()]}{'，' + rel if rel else ''}）"
 
 
 # -- parsing ----------------------------------------------------------------------------
@@ -116,17 +105,14 @@ def check_report_date(day: date, now: datetime, tz: str, late_until_hour: int = 
     local_now = local(now, tz)
     today = local_now.date()
     if day > today:
-        raise UserError(f"不能为将来的日期（{day_label(day)}）写日志。"
-                        "今天的日志请直接发送 /report 。")
+        raise UserError("reports.future_day", day=day)
     if day == today:
         return
     if (today - day).days == 1:
         if local_now.hour < late_until_hour:
             return
-        raise UserError(f"昨天的日志只能在今天 {late_until_hour}:00 前补写，现在已经过了。"
-                        "可以把昨天的工作写进今天的日志（/report）。")
-    raise UserError(f"{day_label(day)}已经过去太久，不能再补写。只能写今天的日志，或在今天 "
-                    f"{late_until_hour}:00 前补写昨天的。可以把那天的工作写进今天的日志（/report）。")
+        raise UserError("reports.late_yesterday", hour=late_until_hour)
+    raise UserError("reports.too_old", day=day, hour=late_until_hour)
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -201,19 +187,19 @@ def save_report(session: Session, *, member: Member, day: date, draft: dict[str,
     existing = get_report(session, member.id, day)
     if mode == "append" and existing is not None:
         if not any(values.values()) and not photos:
-            raise UserError("补充的内容是空的。请写下要补充的工作，或发送 /cancel 放弃。")
+            raise UserError("reports.append_empty")
     elif not values["done"]:
-        raise UserError("“今天做了什么”不能为空。请写一句，例如：走访脱贫户3户，了解务工情况。")
+        raise UserError("reports.done_empty")
     if existing is None:
         if mode == "edit":
-            raise UserError("要修改的日志不存在了。请发送 /report 重新填写。")
+            raise UserError("reports.edit_gone")
         r = DailyReport(member_id=member.id, team_id=member.team_id, report_date=day,
                         created_at=now, photos=[])
         session.add(r)
         _apply(r, values, photos, replace=True)
     else:
         if mode == "new" and existing.submitted:
-            raise UserError(f"{day_label(day)}的日志已经提交过了。发送 /report 可以选择修改或补充。")
+            raise UserError("reports.already_submitted", day=day)
         if existing.submitted:
             session.add(ReportRevision(report_id=existing.id, saved_at=now,
                                        reason="append" if mode == "append" else "edit",
@@ -245,95 +231,76 @@ def revisions(session: Session, report_id: int) -> list[ReportRevision]:
 
 
 # -- free text kept while asking "save as report?" --------------------------------------
-def keep_pending_text(session: Session, member_id: int, text: str, now: datetime) -> int:
-    row = PendingReportText(member_id=member_id, text=text, created_at=now)
+def _is_member(actor: Actor | None, member_id: int | None) -> bool:
+    """The actor is this member: kind and id, never the id alone (a villager's id may
+    equal a member's)."""
+    return actor is not None and (actor.kind, actor.id) == ("member", member_id)
+
+
+def keep_pending_text(session: Session, author: Actor, text: str, now: datetime) -> int:
+    if author.kind != "member" or not author.in_team:
+        raise PermissionDenied("reports.team_only")
+    row = PendingReportText(member_id=author.id, text=text, created_at=now)
     session.add(row)
     session.flush()
     return row.id
 
 
-def take_pending_text(session: Session, pending_id: int, actor: Actor, now: datetime) -> str:
-    """The kept text, once, for the member who sent it (a villager with the same id is not them)."""
+def pending_text(session: Session, pending_id: int, actor: Actor | None) -> PendingReportText:
+    """The actor's own unused text behind an offer button, or a refusal."""
     row = session.get(PendingReportText, pending_id)
-    if row is None or actor.kind != "member" or row.member_id != actor.id:
-        raise PermissionDenied("这条内容不是您发的，不能替别人保存日志。")
+    if row is None or not _is_member(actor, row.member_id):
+        raise PermissionDenied("reports.pending_not_yours")
     if row.used_at is not None:
-        raise UserError("这段话已经处理过了。发送 /myreports 查看您的日志。")
+        raise UserError("reports.pending_used")
+    return row
+
+
+def take_pending_text(session: Session, pending_id: int, actor: Actor | None,
+                      now: datetime) -> str:
+    row = pending_text(session, pending_id, actor)
     row.used_at = now
     return row.text
 
 
-# -- display ----------------------------------------------------------------------------
-def format_fields(draft: dict[str, Any], preview: int | None = None) -> str:
-    """The report as the user reads it; `preview` shortens very long fields."""
-    lines = []
-    for f in FIELDS:
-        value = (draft.get(f) or "").strip()
-        if f == "households":
-            n = households_count(value, draft.get("done"))
-            if value and n is not None and not value.isdigit() and "户" not in value:
-                value = f"{n}户：{value}"
-            elif value.isdigit():
-                value = f"{value}户"
-            elif not value and n is not None:
-                value = f"{n}户（从工作内容识别）"
-        if not value:
-            value = "（未填）" if f != "done" else "（空）"
-        elif preview and len(value) > preview:
-            value = f"{value[:preview]}……（共{len(value)}字，已完整保存）"
-        lines.append(f"{FIELD_LABELS[f]}：{value}")
-    if draft.get("photos"):
-        lines.append(f"照片：{len(draft['photos'])} 张")
-    return "\n".join(lines)
-
-
-def format_report(r: DailyReport, today: date | None = None, preview: int | None = 300) -> str:
-    return f"【{day_label(r.report_date, today)}日志】\n" + format_fields(draft_from(r), preview)
-
-
-# -- export sheet -----------------------------------------------------------------------
-def _reports_sheet(session: Session, team_id: int, month: date):  # type: ignore[no-untyped-def]
-    team = session.get(Team, team_id)
-    tz = team.timezone if team else "Asia/Shanghai"
+# -- the monthly workbook ---------------------------------------------------------------
+def month_reports(session: Session, team_id: int,
+                  month: date) -> list[tuple[DailyReport, Member, int]]:
+    """The team's submitted reports of the month with their authors and revision counts."""
+    revs = (select(ReportRevision.report_id, func.count().label("n"))
+            .group_by(ReportRevision.report_id).subquery())
     rows = session.execute(
-        select(DailyReport, Member).join(Member, Member.id == DailyReport.member_id)
+        select(DailyReport, Member, func.coalesce(revs.c.n, 0))
+        .join(Member, Member.id == DailyReport.member_id)
+        .outerjoin(revs, revs.c.report_id == DailyReport.id)
         .where(DailyReport.team_id == team_id, DailyReport.submitted.is_(True),
                DailyReport.report_date.between(*month_bounds(month.year, month.month)))
         .order_by(DailyReport.report_date, Member.id)).all()
-    headers = ["日期", "姓名", "身份", "工作内容", "走访户数", "走访农户", "发现问题", "下一步",
-               "照片数", "提交时间", "最后修改", "修改次数"]
-    out = []
-    for r, m in rows:
-        n_rev = session.scalar(select(func.count()).select_from(ReportRevision)
-                               .where(ReportRevision.report_id == r.id)) or 0
-        out.append([r.report_date, m.name, ROLE_LABELS[Role(m.role)], r.done,
-                    r.households_count, r.households or "", r.problems or "", r.next_steps or "",
-                    len(r.photos or []),
-                    local(r.submitted_at or r.created_at, tz).replace(tzinfo=None),
-                    local(r.updated_at, tz).replace(tzinfo=None), n_rev])
-    return headers, out, [12, 10, 10, 50, 9, 24, 36, 30, 7, 17, 17, 9]
-
-
-register_sheet("工作日志", _reports_sheet, order=10)
+    return [(r, m, int(n)) for r, m, n in rows]
 
 
 # -- who may see what -------------------------------------------------------------------
 VIEWER_ROLES = frozenset({Role.TEAM_LEADER, Role.FIRST_SECRETARY})
 
 
-def require_team_viewer(actor: Any, team_id: int | None = None) -> int:
+def _views_team(actor: Actor | None, team_id: int | None) -> bool:
+    return (actor is not None and actor.kind == "member" and actor.role in VIEWER_ROLES
+            and actor.team_id is not None and actor.team_id == team_id)
+
+
+def require_team_viewer(actor: Actor | None, team_id: int | None = None) -> int:
     """The team whose records the actor may read (leader or first secretary of it)."""
-    if actor is None or actor.role not in VIEWER_ROLES or actor.team_id is None:
-        raise PermissionDenied("只有本队的组长和第一书记可以查看全队记录。发送 /myreports 查看您自己的日志。")
+    if actor is None or actor.team_id is None or not _views_team(actor, actor.team_id):
+        raise PermissionDenied("reports.viewers_only")
     if team_id is not None and team_id != actor.team_id:
-        raise PermissionDenied("这是别的工作队的记录，您不能查看。")
+        raise PermissionDenied("reports.other_team")
     return actor.team_id
 
 
-def require_reader(actor: Any, report: DailyReport | None) -> DailyReport:
+def require_reader(actor: Actor | None, report: DailyReport | None) -> DailyReport:
+    """The report, if the actor wrote it or leads its team; compared on (kind, id)."""
     if report is None:
-        raise UserError("这篇日志不存在了。发送 /myreports 查看您的日志。")
-    if actor is None or (report.member_id != actor.id and not (
-            actor.role in VIEWER_ROLES and actor.team_id == report.team_id)):
-        raise PermissionDenied("您不能查看这篇日志。")
+        raise NotFound("reports.report_gone")
+    if not (_is_member(actor, report.member_id) or _views_team(actor, report.team_id)):
+        raise PermissionDenied("reports.not_reader")
     return report

@@ -367,6 +367,7 @@ def test_handover_service_refuses_with_codes(demo) -> None:  # type: ignore[no-u
 
 # -- issue #10: the text kept while asking "save as today's report?" --------------------------------------
 def test_a_villager_with_the_same_id_cannot_take_a_cadres_kept_text(chat: ChatHarness) -> None:
+    from conversations.reports.flow import OfferButton
     from storage.models import PendingReportText
 
     chat.send("cadre1", "今天上午走访了三户脱贫户，了解了他们家的收入情况和产业发展遇到的困难，"
@@ -374,7 +375,7 @@ def test_a_villager_with_the_same_id_cannot_take_a_cadres_kept_text(chat: ChatHa
     with chat.core.db.session() as s:
         pid = s.scalars(select(PendingReportText.id)).one()
     twin = twin_of(chat, "张驻村")
-    assert "这条内容不是您发的" in press(chat, twin, f"rp:no:{pid}")
+    assert "这条内容不是您发的" in press(chat, twin, OfferButton("no", pid).pack())
     assert [a.actor for a in audits(chat)] == [f"villager:{_member_id(chat, '张驻村')}"]
     with chat.core.db.session() as s:
         assert s.get(PendingReportText, pid).used_at is None  # type: ignore[union-attr]

@@ -186,9 +186,13 @@ def test_leader_opens_a_members_photos_from_the_team_list(chat: ChatHarness) -> 
     chat.channel._buttons["cadre2"] = {"偷看": chat.channel._buttons["leader"]["📷 张驻村（2张）"]}
     refused = chat.press("cadre2", "偷看")
     assert "您不能查看这篇日志" in refused and "RP-1" not in refused
+    # data that does not parse never reaches the handler: refused as malformed, audited
     chat.channel._buttons["cadre2"] = {"乱按": "rp:ph:abc"}
-    assert "您不能查看这篇日志" in chat.press("cadre2", "乱按")
+    garbled = chat.press("cadre2", "乱按")
+    assert "按钮已经失效" in garbled and "RP-1" not in garbled
     with chat.core.db.session() as s:
         refusals = s.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()
-        assert [a.detail["callback"] for a in refusals][-2:] == [
-            chat.channel._buttons["leader"]["📷 张驻村（2张）"], "rp:ph:abc"]
+        assert [a.detail["callback"] for a in refusals][-1:] == [
+            chat.channel._buttons["leader"]["📷 张驻村（2张）"]]
+        malformed = s.scalars(select(AuditEvent).where(AuditEvent.action == "button.malformed")).all()
+        assert [a.detail["callback"] for a in malformed] == ["rp:ph:abc"]

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from conversations.reports import text as T
 from core.app import BotCore
 from services import reports as rs
 from services.errors import UserError
@@ -58,13 +59,18 @@ def test_which_day_may_be_reported() -> None:
     morning, afternoon = at("2026-11-23 11:59"), at("2026-11-23 12:00")
     rs.check_report_date(date(2026, 11, 23), afternoon, tz)
     rs.check_report_date(date(2026, 11, 22), morning, tz)  # yesterday until noon
-    with pytest.raises(UserError, match="12:00 前补写"):
+    with pytest.raises(UserError, match="12:00 前补写") as exc:
         rs.check_report_date(date(2026, 11, 22), afternoon, tz)
+    assert (exc.value.code, exc.value.params) == ("reports.late_yesterday", {"hour": 12})
     rs.check_report_date(date(2026, 11, 22), afternoon, tz, late_until_hour=18)  # configurable
-    with pytest.raises(UserError, match="将来"):
+    with pytest.raises(UserError, match="将来") as exc:
         rs.check_report_date(date(2026, 11, 24), morning, tz)
-    with pytest.raises(UserError, match="太久"):
+    assert (exc.value.code, exc.value.params) == ("reports.future_day", {"day": date(2026, 11, 24)})
+    assert str(exc.value).startswith("不能为将来的日期（11月24日）写日志。")
+    with pytest.raises(UserError, match="太久") as exc:
         rs.check_report_date(date(2026, 11, 20), morning, tz)
+    assert (exc.value.code, exc.value.params) == ("reports.too_old",
+                                                  {"day": date(2026, 11, 20), "hour": 12})
     # 00:30 in Beijing is still 16:30 UTC of the day before: "today" is the local date
     rs.check_report_date(date(2026, 11, 24), at("2026-11-24 00:30"), tz)
 
@@ -79,8 +85,9 @@ def test_edit_and_append_keep_every_previous_version(demo: BotCore) -> None:
         m = _cadre(s)
         r = rs.save_report(s, member=m, day=day, draft={"done": "走访3户", "photos": ["P1"]},
                            mode="new", now=now)
-        with pytest.raises(UserError, match="已经提交过"):
+        with pytest.raises(UserError, match="已经提交过") as exc:
             rs.save_report(s, member=m, day=day, draft={"done": "覆盖"}, mode="new", now=now)
+        assert (exc.value.code, exc.value.params) == ("reports.already_submitted", {"day": day})
         rs.save_report(s, member=m, day=day, draft={"done": "走访4户", "photos": ["P1"]},
                        mode="edit", now=now + timedelta(minutes=5))
         rs.save_report(s, member=m, day=day, draft={"problems": "屋顶漏雨", "photos": ["P2"]},
@@ -98,14 +105,15 @@ def test_empty_and_huge_reports(demo: BotCore) -> None:
     huge = "入户走访，了解情况。" * 1000  # 10,000 characters
     with demo.db.session() as s:
         m = _cadre(s)
-        with pytest.raises(UserError, match="不能为空"):
+        with pytest.raises(UserError, match="不能为空") as exc:
             rs.save_report(s, member=m, day=date(2026, 11, 23), draft={"done": "  "}, mode="new",
                            now=now)
+        assert exc.value.code == "reports.done_empty"
         r = rs.save_report(s, member=m, day=date(2026, 11, 23), draft={"done": huge}, mode="new",
                            now=now)
     with demo.db.session() as s:
         assert len(rs.get_report(s, r.member_id, date(2026, 11, 23)).done) == 10_000
-        shown = rs.format_report(rs.get_report(s, r.member_id, date(2026, 11, 23)), preview=300)
+        shown = T.format_report(rs.get_report(s, r.member_id, date(2026, 11, 23)), preview=300)
         assert "共10000字，已完整保存" in shown
 
 

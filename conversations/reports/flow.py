@@ -1,39 +1,92 @@
 """Daily work report (/report, 日志), /myreports, a leader's /reports, and the offer to
-save a long free text as today's report. Rules live in services.reports."""
+save a long free text as today's report. Rules live in services.reports, words in text.py."""
 
 from __future__ import annotations
 
 import copy
+import re
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import select
-
+from core import callbacks
+from core.callbacks import CallbackData
 from core.context import Ctx
 from core.messages import Button, Incoming, Reply, buttons_row, photos
 from core.registry import Command, Dialog, Registry, Replies, Turn
 from services import reports as rs
 from services.dates import month_day, parse_date_range
-from services.errors import PermissionDenied, UserError
+from services.errors import NotFound, PermissionDenied, UserError
 from services.roles import TEAM_ROLES
 from services.text import split_for_display
 from services.text_intent import looks_like_report
-from storage.models import DailyReport, DialogState, Member, Team
+from storage.models import DailyReport, Member, Team
+
+from . import text as T
 
 PREVIEW = 300
 PAGE = 5
-ASK = {
-    "done": "今天做了什么？请用一两句话写下来（可以一条消息写完全部，例如：\n"
-            "走访脱贫户3户，了解务工情况。问题：王大爷家屋顶漏雨。下一步：联系镇住建办）",
-    "households": "走访了哪些农户？写户数或户主姓名（例如：3户 / 张三、李四）。",
-    "problems": "发现了什么问题？（没有就点「跳过」）",
-    "next_steps": "下一步打算做什么？（没有就点「跳过」）",
-}
 GUIDED = ("households", "problems", "next_steps")
+_FROM_OFFER = re.compile(r"^pending:(\d{1,12})$")
+
+
+# -- buttons outside the dialog: typed data, parsed by the router -------------------------------
+@dataclass(frozen=True)
+class ReportButton(CallbackData, prefix="rp"):
+    """[全文 …] and [📷 …] under a listed report: the author or the team's leaders only."""
+
+    action: Literal["full", "ph"]
+    report_id: int
+
+
+@dataclass(frozen=True)
+class OfferButton(CallbackData, prefix="rpo"):
+    """[存为今日日志] / [不用了] under a long free text: the text's author only."""
+
+    action: Literal["save", "no"]
+    pending_id: int
+
+
+@dataclass(frozen=True)
+class MyReportsPage(CallbackData, prefix="rpm"):
+    """[更早的日志] in /myreports: the presser's own reports from `offset` on."""
+
+    offset: int
+
+
+@dataclass(frozen=True)
+class TeamDayButton(CallbackData, prefix="rpd"):
+    """[前一天] in /reports: the presser's team on `day` (leaders only)."""
+
+    day: date
 
 
 def _member(ctx: Ctx) -> Member:
-    return ctx.team_member("只有工作队成员需要写工作日志。发送 /help 查看您可以做的事。")
+    return ctx.team_member("reports.team_only")
+
+
+def _presser(ctx: Ctx) -> Member:
+    """The team member pressing a button about their own records; anyone else (a forged or
+    forwarded button) is refused with an audit row."""
+    actor = ctx.require_actor()
+    if actor.kind != "member" or not actor.in_team:
+        raise PermissionDenied("reports.team_only")
+    return ctx.require_member()
+
+
+def _pressed(msg: Incoming) -> str | None:
+    """The value of a dialog button (the router has checked it belongs to this dialog)."""
+    if msg.callback is None:
+        return None
+    _, payload = callbacks.split(msg.callback)
+    return callbacks.DialogButton.unpack(payload).value
+
+
+def _team(ctx: Ctx, team_id: int) -> Team:
+    team = ctx.session.get(Team, team_id)
+    if team is None:
+        raise NotFound("reports.no_team")
+    return team
 
 
 def _parse_day(ctx: Ctx, text: str) -> date | None:
@@ -47,14 +100,15 @@ def _parse_day(ctx: Ctx, text: str) -> date | None:
 
 class ReportDialog(Dialog):
     name = "report"
-    title = "工作日志"
+    title = T.TITLE
 
     # -- entry --------------------------------------------------------------------
     def start(self, ctx: Ctx, args: str) -> Turn:
         member = _member(ctx)
-        text, day, from_offer = args.strip(), None, args.startswith("pending:")
-        if from_offer:
-            text = rs.take_pending_text(ctx.session, int(text.split(":", 1)[1]), ctx.require_actor(),
+        text, day = args.strip(), None
+        offer = _FROM_OFFER.match(text)
+        if offer:
+            text = rs.take_pending_text(ctx.session, int(offer.group(1)), ctx.require_actor(),
                                         ctx.now)
         elif (day := _parse_day(ctx, text)) is not None:
             text = ""
@@ -62,34 +116,35 @@ class ReportDialog(Dialog):
         rs.check_report_date(day, ctx.now, ctx.tz, ctx.settings.report_late_until_hour)
         existing = rs.get_report(ctx.session, member.id, day)
         state: dict[str, Any] = {"mode": "new", "draft": rs.empty_draft(day), "text": text}
-        if existing is not None and existing.submitted and from_offer:
+        if existing is not None and existing.submitted and offer:
             state["mode"] = "append"  # the button said 补充到今日日志: add, never replace
         elif existing is not None and existing.submitted:
             state["stage"] = "choose"
             return Turn.stay(state, Reply(
-                f"{rs.day_label(day, ctx.today)}的日志已经提交过了：\n"
-                f"{rs.format_fields(rs.draft_from(existing), 120)}\n\n"
-                "要修改原日志，还是在后面补充新内容？（原内容都会保留在修改记录里）",
-                buttons=buttons_row(("修改", self.button("edit")), ("补充", self.button("append")),
-                                    ("取消", self.button("cancel")))))
+                T.ALREADY_SUBMITTED.format(day=T.day_label(day, ctx.today),
+                                           report=T.format_fields(rs.draft_from(existing), 120)),
+                buttons=self._choices()))
         if text:
             return self._take_text(ctx, state, text)
         return self._ask(state, "done", day_note=day != ctx.today)
+
+    def _choices(self) -> list[list[Button]]:
+        return buttons_row((T.EDIT, self.button("edit")), (T.APPEND, self.button("append")),
+                           (T.CANCEL, self.button("cancel")))
 
     # -- steps --------------------------------------------------------------------
     def step(self, ctx: Ctx, state: dict[str, Any], msg: Incoming) -> Turn:
         # A fresh copy: the stored JSON only counts as changed when it is a new object.
         state = copy.deepcopy(state)
         stage = state["stage"]
-        value = (msg.callback or "").split(":", 2)[2] if msg.callback else None
+        value = _pressed(msg)
         if msg.photos:
-            photos = state["draft"].setdefault("photos", [])
-            photos.extend(p for p in msg.photos if p not in photos)
+            kept = state["draft"].setdefault("photos", [])
+            kept.extend(p for p in msg.photos if p not in kept)
             if not (msg.text or "").strip():
-                note = Reply(f"📷 已收到照片（共 {len(photos)} 张），会和日志一起保存。")
-                return self._reprompt(ctx, state, note)
+                return self._reprompt(ctx, state, Reply(T.PHOTO_RECEIVED.format(n=len(kept))))
         if value == "cancel":
-            return Turn.done(Reply("已取消，这次填写的内容没有保存。需要时发送 /report 重新开始。"))
+            return Turn.done(Reply(T.CANCELLED))
         if stage == "choose":
             return self._choose(ctx, state, value)
         if stage == "summary":
@@ -164,49 +219,43 @@ class ReportDialog(Dialog):
             state["field"] = field
         buttons: list[list[Button]] = []
         if stage == "done":
-            text = ASK["done"] if state["mode"] != "append" else \
-                "请发送要补充的内容（会加在原日志后面，可以用「问题：」「下一步：」分开写）。"
+            text = T.ASK["done"] if state["mode"] != "append" else T.ASK_APPEND
             if day_note:
-                text = f"补写{rs.day_label(date.fromisoformat(state['draft']['date']))}的日志。\n{text}"
+                day = T.day_label(date.fromisoformat(state["draft"]["date"]))
+                text = T.LATE_NOTE.format(day=day, ask=text)
         elif stage == "field":
-            label = rs.FIELD_LABELS[state["field"]]
-            text = f"请发送新的「{label}」。"
+            text = T.ASK_FIELD.format(label=T.FIELD_LABELS[state["field"]])
             if state["field"] != "done":
-                buttons = buttons_row(("清空这一项", self.button("clear")),
-                                      ("返回", self.button("finish")))
+                buttons = buttons_row((T.CLEAR, self.button("clear")),
+                                      (T.BACK, self.button("finish")))
         else:
-            text = ASK[stage]
-            buttons = buttons_row(("跳过", self.button("skip")), ("直接看摘要", self.button("finish")))
-        return Turn.stay(state, Reply(text + "\n（可随时发照片；放弃请发 /cancel）", buttons=buttons))
+            text = T.ASK[stage]
+            buttons = buttons_row((T.SKIP, self.button("skip")),
+                                  (T.TO_SUMMARY, self.button("finish")))
+        return Turn.stay(state, Reply(text + T.ASK_TAIL, buttons=buttons))
 
     def _reprompt(self, ctx: Ctx, state: dict[str, Any], *before: Reply) -> Turn:
         stage = state["stage"]
         if stage == "summary":
             turn = self._summary(ctx, state)
         elif stage == "choose":
-            turn = self.start_again(ctx, state)
+            turn = Turn.stay(state, Reply(T.CHOOSE_AGAIN, buttons=self._choices()))
         elif stage == "pick":
             turn = self._summary_step(ctx, state, "edit")
         else:
             turn = self._ask(state, stage, field=state.get("field"))
         return Turn(list(before) + turn.replies, turn.state)
 
-    def start_again(self, ctx: Ctx, state: dict[str, Any]) -> Turn:
-        return Turn.stay(state, Reply("请点按钮选择：修改原日志，或补充新内容。",
-                                      buttons=buttons_row(("修改", self.button("edit")),
-                                                          ("补充", self.button("append")),
-                                                          ("取消", self.button("cancel")))))
-
     def _summary(self, ctx: Ctx, state: dict[str, Any], hint: str = "") -> Turn:
         state["stage"] = "summary"
         day = date.fromisoformat(state["draft"]["date"])
-        what = {"new": "日志", "edit": "修改后的日志", "append": "要补充的内容"}[state["mode"]]
-        text = (f"请核对{rs.day_label(day, ctx.today)}{what}：\n"
-                f"{rs.format_fields(state['draft'], PREVIEW)}\n\n"
-                + (hint or "没问题就点「提交」。"))
+        text = T.SUMMARY.format(day=T.day_label(day, ctx.today),
+                                what=T.SUMMARY_WHAT[state["mode"]],
+                                report=T.format_fields(state["draft"], PREVIEW),
+                                hint=hint or T.SUMMARY_HINT)
         return Turn.stay(state, Reply(text, buttons=buttons_row(
-            ("提交", self.button("submit")), ("修改", self.button("edit")),
-            ("取消", self.button("cancel")))))
+            (T.SUBMIT, self.button("submit")), (T.EDIT, self.button("edit")),
+            (T.CANCEL, self.button("cancel")))))
 
     def _summary_step(self, ctx: Ctx, state: dict[str, Any], value: str | None) -> Turn:
         if value == "submit":
@@ -216,78 +265,69 @@ class ReportDialog(Dialog):
             r = rs.save_report(ctx.session, member=member, day=day, draft=state["draft"],
                                mode=state["mode"], now=ctx.now)
             ctx.audit(f"report.{state['mode']}", subject=f"report:{r.id}")
-            done = {"new": "已提交", "edit": "已修改", "append": "已补充"}[state["mode"]]
-            tail = "原内容已保存在修改记录里。" if state["mode"] != "new" else "辛苦了！"
-            return Turn.done(Reply(f"✅ {done}{rs.day_label(day, ctx.today)}的日志。{tail}\n"
-                                   "发送 /myreports 查看我的日志。"))
+            tail = T.SAVED_TAIL_KEPT if state["mode"] != "new" else T.SAVED_TAIL_NEW
+            return Turn.done(Reply(T.SAVED.format(done=T.SAVED_WHAT[state["mode"]],
+                                                  day=T.day_label(day, ctx.today), tail=tail)))
         if value == "edit":
             state["stage"] = "pick"
-            rows = [[Button(rs.FIELD_LABELS[f], self.button(f)) for f in rs.FIELDS[:2]],
-                    [Button(rs.FIELD_LABELS[f], self.button(f)) for f in rs.FIELDS[2:]],
-                    [Button("返回摘要", self.button("back"))]]
-            return Turn.stay(state, Reply("要修改哪一项？", buttons=rows))
-        return self._summary(ctx, state, hint="请点「提交」保存；要改内容请点「修改」。")
+            rows = [[Button(T.FIELD_LABELS[f], self.button(f)) for f in rs.FIELDS[:2]],
+                    [Button(T.FIELD_LABELS[f], self.button(f)) for f in rs.FIELDS[2:]],
+                    [Button(T.BACK_TO_SUMMARY, self.button("back"))]]
+            return Turn.stay(state, Reply(T.PICK_FIELD, buttons=rows))
+        return self._summary(ctx, state, hint=T.SUMMARY_HINT_AGAIN)
+
+
+DIALOG = ReportDialog()
 
 
 # -- free text: offer to save as today's report ---------------------------------------------
+def _has_today(ctx: Ctx, member_id: int) -> bool:
+    return rs.get_report(ctx.session, member_id, ctx.today) is not None
+
+
 def offer_text(ctx: Ctx, text: str) -> Replies | None:
-    if ctx.actor is None or not ctx.actor.in_team or not ctx.incoming.text:
+    actor = ctx.actor
+    if actor is None or actor.kind != "member" or not actor.in_team or not ctx.incoming.text:
         return None
     if not looks_like_report(text, ctx.settings.report_offer_min_chars):
         return None
-    pid = rs.keep_pending_text(ctx.session, ctx.actor.id, text, ctx.now)
-    has_today = rs.get_report(ctx.session, ctx.actor.id, ctx.today) is not None
-    label = "补充到今日日志" if has_today else "存为今日日志"
-    return [Reply(f"这段话（{len(text)}字）要{label[:-4]}今天的工作日志吗？"
-                  + ("（今天已有日志，会加在后面，原内容保留）" if has_today else ""),
-                  buttons=buttons_row((label, f"rp:save:{pid}"), ("不用了", f"rp:no:{pid}")))]
+    pid = rs.keep_pending_text(ctx.session, actor, text, ctx.now)
+    has_today = _has_today(ctx, actor.id)
+    label, what = (T.ADD_TO_TODAY, T.OFFER_ADD) if has_today else (T.SAVE_AS_TODAY, T.OFFER_SAVE)
+    return [Reply(T.OFFER.format(n=len(text), what=what) + (T.OFFER_ADD_NOTE if has_today else ""),
+                  buttons=buttons_row((label, OfferButton("save", pid).pack()),
+                                      (T.NO_THANKS, OfferButton("no", pid).pack())))]
 
 
-# -- buttons outside the dialog ------------------------------------------------------------
-def on_button(ctx: Ctx, payload: str) -> Replies:
-    action, _, arg = payload.partition(":")
-    if action in ("save", "no"):
-        if action == "no":
-            rs.take_pending_text(ctx.session, int(arg), ctx.require_actor(), ctx.now)
-            return [Reply("好的，没有保存。需要写日志时发送 /report 。")]
-        if _open_dialog(ctx):
-            raise UserError("您还有未完成的操作。请先完成它，或发送 /cancel 后再点这个按钮。")
-        return ctx.begin("report", f"pending:{int(arg)}")
-    if action == "my":
-        return my_reports(ctx, arg)
-    if action == "day":
-        return team_reports(ctx, arg)
-    if action == "full":
-        r = rs.require_reader(ctx.actor, ctx.session.get(DailyReport, _id(arg)))
-        text = rs.format_report(r, ctx.today, preview=None)
+def on_offer(ctx: Ctx, pressed: OfferButton) -> Replies:
+    actor = ctx.require_actor()
+    if pressed.action == "no":
+        rs.take_pending_text(ctx.session, pressed.pending_id, actor, ctx.now)
+        return [Reply(T.OFFER_DECLINED)]
+    rs.pending_text(ctx.session, pressed.pending_id, actor)  # someone else's text: refused here
+    member = _presser(ctx)
+    label = T.ADD_TO_TODAY if _has_today(ctx, member.id) else T.SAVE_AS_TODAY
+    return ctx.begin_fresh(DIALOG.name, f"pending:{pressed.pending_id}", label)
+
+
+# -- reading reports ----------------------------------------------------------------------------
+def on_report(ctx: Ctx, pressed: ReportButton) -> Replies:
+    r = rs.require_reader(ctx.require_actor(), ctx.session.get(DailyReport, pressed.report_id))
+    if pressed.action == "full":
+        text = T.format_report(r, ctx.today, preview=None)
         return [Reply(part) for part in split_for_display(text, 3500)]
-    if action == "ph":
-        return report_photos(ctx, arg)
-    raise UserError("这个按钮已经失效了。发送 /help 查看可用的命令。")
+    return _report_photos(ctx, r)
 
 
-def _open_dialog(ctx: Ctx) -> bool:
-    return ctx.session.scalar(select(DialogState.id).where(
-        DialogState.platform == ctx.incoming.platform,
-        DialogState.external_id == ctx.incoming.user_id)) is not None
-
-
-def _id(arg: str) -> int:
-    """A report id from button data; anything else is a forged button (refused, audited)."""
-    if not arg.isdigit():
-        raise PermissionDenied("您不能查看这篇日志。")
-    return int(arg)
-
-
-def report_photos(ctx: Ctx, arg: str) -> Replies:
+def _report_photos(ctx: Ctx, r: DailyReport) -> Replies:
     """[📷 …] under /reports or /myreports: the photos are sent only when asked, so a leader
     of a big team reads the list first; the author or the team's leader/first secretary only."""
-    r = rs.require_reader(ctx.actor, ctx.session.get(DailyReport, _id(arg)))
-    member = ctx.session.get(Member, r.member_id)
     if not r.photos:
-        return [Reply("这篇日志没有照片。")]
-    return [Reply(f"{member.name if member else ''} {rs.day_label(r.report_date, ctx.today)}"
-                  f"日志的照片（{len(r.photos)}张）：\n{_one_line(r.done)}",
+        return [Reply(T.NO_PHOTOS)]
+    member = ctx.session.get(Member, r.member_id)
+    return [Reply(T.PHOTOS.format(name=member.name if member else "",
+                                  day=T.day_label(r.report_date, ctx.today), n=len(r.photos),
+                                  first_line=_one_line(r.done)),
                   attachments=photos(r.photos))]
 
 
@@ -296,55 +336,70 @@ def _report_buttons(r: DailyReport, label: str) -> list[Button]:
     (the day in /myreports, the member's name in /reports)."""
     row = []
     if any(len(getattr(r, f) or "") > 120 for f in rs.FIELDS):
-        row.append(Button(f"全文 {label}", f"rp:full:{r.id}"))
+        row.append(Button(T.FULL_TEXT.format(label=label), ReportButton("full", r.id).pack()))
     if r.photos:
-        row.append(Button(f"📷 {label}（{len(r.photos)}张）", f"rp:ph:{r.id}"))
+        row.append(Button(T.PHOTOS_BUTTON.format(label=label, n=len(r.photos)),
+                          ReportButton("ph", r.id).pack()))
     return row
 
 
-
 def my_reports(ctx: Ctx, args: str) -> Replies:
-    member = _member(ctx)
-    offset = int(args) if args.strip().isdigit() else 0
+    offset = int(args) if args.strip().isdigit() and len(args.strip()) <= 6 else 0
+    return _my_reports(ctx, _member(ctx), offset)
+
+
+def on_page(ctx: Ctx, pressed: MyReportsPage) -> Replies:
+    return _my_reports(ctx, _presser(ctx), pressed.offset)
+
+
+def _my_reports(ctx: Ctx, member: Member, offset: int) -> Replies:
     rows, total = rs.member_reports(ctx.session, member.id, offset, PAGE)
     if not rows:
-        return [Reply("您还没有提交过工作日志。发送 /report 写今天的日志（一分钟就好）。"
-                      if offset == 0 else "没有更早的日志了。")]
-    parts = [rs.format_report(r, ctx.today, preview=120) for r in rows]
-    head = f"我的工作日志（第 {offset + 1}–{offset + len(rows)} 篇，共 {total} 篇）："
+        return [Reply(T.MINE_NONE if offset == 0 else T.MINE_NO_OLDER)]
+    parts = [T.format_report(r, ctx.today, preview=120) for r in rows]
+    head = T.MINE_HEAD.format(first=offset + 1, last=offset + len(rows), total=total)
     buttons: list[list[Button]] = [b for r in rows
                                    if (b := _report_buttons(r, month_day(r.report_date)))]
     if offset + PAGE < total:
-        buttons.append([Button("更早的日志", f"rp:my:{offset + PAGE}")])
+        buttons.append([Button(T.OLDER, MyReportsPage(offset + PAGE).pack())])
     return [Reply(head + "\n\n" + "\n\n".join(parts), buttons=buttons)]
 
 
 def team_reports(ctx: Ctx, args: str) -> Replies:
-    team_id = rs.require_team_viewer(ctx.actor)
     day = ctx.today
     if args.strip():
         r = parse_date_range(args.strip(), ctx.today)
         if r is None or r.start != r.end:
-            raise UserError(f"看不懂日期「{args.strip()}」。例如：/reports 昨天 或 /reports 11月20日")
+            rs.require_team_viewer(ctx.actor)
+            raise UserError("reports.bad_day", text=args.strip())
         day = r.start
+    return _team_day(ctx, day)
+
+
+def on_day(ctx: Ctx, pressed: TeamDayButton) -> Replies:
+    return _team_day(ctx, pressed.day)
+
+
+def _team_day(ctx: Ctx, day: date) -> Replies:
+    team_id = rs.require_team_viewer(ctx.require_actor())
     if day > ctx.today:
-        raise UserError("那一天还没到，没有日志。发送 /reports 查看今天的。")
-    team = ctx.session.get(Team, team_id)
-    assert team is not None
+        raise UserError("reports.list_future")
+    team = _team(ctx, team_id)
     done = rs.team_reports(ctx.session, team_id, day)
     missing = rs.missing_reporters(ctx.session, team_id, day)
-    lines = [f"{team.name} · {rs.day_label(day, ctx.today)}",
-             f"已报 {len(done)} 人，未报 {len(missing)} 人。"]
+    lines = [T.TEAM_HEAD.format(team=team.name, day=T.day_label(day, ctx.today)),
+             T.TEAM_COUNTS.format(done=len(done), missing=len(missing))]
     for m, r in done:
-        extra = f"（走访{r.households_count}户）" if r.households_count else ""
-        photos = f"📷{len(r.photos)}" if r.photos else ""
-        lines.append(f"✅ {m.name}{extra}{photos}：{_one_line(r.done)}")
+        visits = T.TEAM_VISITS.format(n=r.households_count) if r.households_count else ""
+        pics = T.TEAM_PHOTOS.format(n=len(r.photos)) if r.photos else ""
+        lines.append(T.TEAM_LINE.format(name=m.name, visits=visits, photos=pics,
+                                        done=_one_line(r.done)))
         if r.problems:
-            lines.append(f"   问题：{_one_line(r.problems)}")
+            lines.append(T.TEAM_PROBLEM.format(problems=_one_line(r.problems)))
     if missing:
-        lines.append("未报：" + "、".join(m.name for m in missing))
+        lines.append(T.TEAM_MISSING.format(names=T.LIST_SEP.join(m.name for m in missing)))
     buttons = [b for m, r in done if (b := _report_buttons(r, m.name))]
-    buttons.append([Button("前一天", f"rp:day:{(day - timedelta(days=1)).isoformat()}")])
+    buttons.append([Button(T.DAY_BEFORE, TeamDayButton(day - timedelta(days=1)).pack())])
     return [Reply("\n".join(lines), buttons=buttons)]
 
 
@@ -354,13 +409,15 @@ def _one_line(text: str, limit: int = 60) -> str:
 
 
 def register(reg: Registry) -> None:
-    reg.dialog(ReportDialog())
-    reg.command(Command("report", "写今天的工作日志（一分钟）", TEAM_ROLES, dialog="report",
-                        aliases=("日志", "写日志", "工作日志"), order=10))
-    reg.command(Command("myreports", "我的工作日志", TEAM_ROLES, run=my_reports,
-                        aliases=("我的日志",), order=11))
-    reg.command(Command("reports", "全队当天日志和未报名单（组长/第一书记）",
-                        frozenset(rs.VIEWER_ROLES), run=team_reports, aliases=("全队日志",),
-                        order=12))
-    reg.callback("rp", on_button)
+    reg.dialog(DIALOG)
+    reg.command(Command("report", T.REPORT_DESCRIPTION, TEAM_ROLES, dialog=DIALOG.name,
+                        aliases=T.REPORT_ALIASES, order=10))
+    reg.command(Command("myreports", T.MYREPORTS_DESCRIPTION, TEAM_ROLES, run=my_reports,
+                        aliases=T.MYREPORTS_ALIASES, order=11))
+    reg.command(Command("reports", T.REPORTS_DESCRIPTION, frozenset(rs.VIEWER_ROLES),
+                        run=team_reports, aliases=T.REPORTS_ALIASES, order=12))
+    reg.callback(ReportButton, on_report)
+    reg.callback(OfferButton, on_offer)
+    reg.callback(MyReportsPage, on_page)
+    reg.callback(TeamDayButton, on_day)
     reg.text(50, offer_text)
