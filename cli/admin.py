@@ -141,14 +141,15 @@ def _deactivate(a: argparse.Namespace, settings: Settings) -> int:
 def _export(a: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
+    from conversations.attendance import text as T
     from services import admin, export
     from services.clock import local
 
     with _db(settings).session() as s:
         team = admin.find_team(s, a.team)
         month = export.parse_month(a.month, local(_now(), team.timezone).date())
-        out = Path(a.out) if a.out else Path("out") / export.export_filename(team.name, month)
-        export.build_workbook(s, team.id, month, out)
+        out = Path(a.out) if a.out else Path("out") / T.export_filename(team.name, month)
+        export.build_workbook(s, team.id, month, out, overflow_note=T.CELL_OVERFLOW)
         print(f"已导出：{out}（工作表：{'、'.join(export.sheets())}）")
     return 0
 

@@ -31,11 +31,10 @@ from sqlalchemy.orm import Session
 from services.clock import local
 from services.config import Settings, get_settings
 from services.dates import month_bounds
-from services.errors import UserError
-from services.export import register_sheet
+from services.errors import NotFound, UserError
 from services.geo import haversine_m, valid_coordinates
 from services.leave import leave_dates
-from services.roles import ROLE_LABELS, TEAM_ROLES, Role
+from services.roles import TEAM_ROLES, Role
 from storage.models import CheckIn, DailyReport, Member, Team
 
 
@@ -61,7 +60,7 @@ class MonthSummary:
 
 @dataclass(frozen=True)
 class CheckInResult:
-    checkin: CheckIn | None
+    checkin: CheckIn
     inside: bool
     distance_m: float
     radius_m: int
@@ -86,16 +85,15 @@ def record_checkin(session: Session, member: Member, lat: float, lon: float, now
                    settings: Settings | None = None) -> CheckInResult:
     s = settings or get_settings()
     if not s.checkin_enabled:
-        raise UserError(CHECKIN_OFF)
+        raise UserError("attendance.checkin_off")
     if not valid_coordinates(lat, lon):
-        raise UserError("位置坐标不正确（纬度应在 -90~90，经度在 -180~180）。请点按钮重新发送位置。")
+        raise UserError("attendance.bad_coordinates")
     team = session.get(Team, member.team_id) if member.team_id else None
     if team is None:
-        raise UserError("您还不在任何工作队里，不需要到村打卡。如有疑问请联系管理员。")
+        raise UserError("attendance.no_team")
     village = team.village
     if village.latitude is None or village.longitude is None:
-        raise UserError(f"{village.name}的位置还没有设置，暂时不能打卡。请联系管理员用 "
-                        "admin add-village --lat --lon 设置村的位置。")
+        raise UserError("attendance.village_unset", village=village.name)
     distance = haversine_m(lat, lon, village.latitude, village.longitude)
     radius = village.fence_radius_m or 2000
     inside = distance <= radius
@@ -122,10 +120,6 @@ def checkins_on(session: Session, member_id: int, day: date) -> list[CheckIn]:
         CheckIn.member_id == member_id, CheckIn.local_date == day).order_by(CheckIn.checked_at)))
 
 
-CHECKIN_OFF = ("本地区没有启用到村打卡，您不需要打卡。在村天数按您提交的工作日志计算，"
-               "写日志请发送 /report ，查看考勤请发送 /attendance 。")
-
-
 # -- monthly summary --------------------------------------------------------------------
 def expected_by(required: int, start: date, end: date, today: date) -> int:
     """Days in the village a member should have by `today` at an even pace.
@@ -146,7 +140,7 @@ def month_summary(session: Session, member_id: int, year: int, month: int, today
     s = settings or get_settings()
     member = session.get(Member, member_id)
     if member is None:
-        raise UserError("找不到这位成员。")
+        raise NotFound("attendance.no_member")
     start, end = month_bounds(year, month)
     counted_end = min(end, today)
     reported = set(session.scalars(select(DailyReport.report_date).where(
@@ -189,59 +183,37 @@ def behind_quota(session: Session, team_id: int, today: date,
                                                  today, settings) if sm.behind]
 
 
-def summary_line(m: Member, sm: MonthSummary) -> str:
-    mark = "✅" if sm.met else ("⚠️" if sm.behind else "⏳")
-    leave = f"，请假{_fmt(sm.leave_days)}天" if sm.leave_days else ""
-    return (f"{mark} {m.name}（{ROLE_LABELS[Role(m.role)]}）：在村 {sm.days_in_village}/"
-            f"{sm.required_days} 天{leave}，日志 {sm.reported_days} 天")
+# -- the monthly workbook ---------------------------------------------------------------
+@dataclass(frozen=True)
+class MemberMonth:
+    """One member's month for the attendance sheet: the summary and the other marks."""
+
+    member: Member
+    summary: MonthSummary
+    outside: frozenset[date]  # days with only out-of-village check-ins recorded
+    reported: frozenset[date]  # days with a submitted daily report
 
 
-def _fmt(d: Decimal) -> str:
-    return str(int(d)) if d == d.to_integral_value() else str(d.normalize())
-
-
-# -- export sheets ----------------------------------------------------------------------
-def _attendance_sheet(session: Session, team_id: int, month: date):  # type: ignore[no-untyped-def]
-    """One row per member: totals, then a day grid (√ in village, 外 outside only,
-    志 report only, 假 leave) so a leader sees the month at a glance."""
+def team_month(session: Session, team_id: int, month: date,
+               settings: Settings | None = None) -> list[MemberMonth]:
     start, end = month_bounds(month.year, month.month)
-    s = get_settings()
-    rows = []
-    for m, sm in team_summaries(session, team_id, month.year, month.month, end, s):
-        outside = set(session.scalars(select(CheckIn.local_date).where(
+    out = []
+    for m, sm in team_summaries(session, team_id, month.year, month.month, end,
+                                settings or get_settings()):
+        outside = frozenset(session.scalars(select(CheckIn.local_date).where(
             CheckIn.member_id == m.id, CheckIn.inside.is_(False),
             CheckIn.local_date.between(start, end))))
-        reported = set(session.scalars(select(DailyReport.report_date).where(
+        reported = frozenset(session.scalars(select(DailyReport.report_date).where(
             DailyReport.member_id == m.id, DailyReport.submitted.is_(True),
             DailyReport.report_date.between(start, end))))
-        leave = dict(sm.leave_by_date)
-        grid = []
-        for day in range(1, end.day + 1):
-            d = month.replace(day=day)
-            grid.append("√" if d in sm.village_dates else "假" if d in leave
-                        else "外" if d in outside else "志" if d in reported else "")
-        rows.append([m.name, ROLE_LABELS[Role(m.role)], sm.days_in_village, sm.quota,
-                     sm.leave_days, sm.required_days, sm.reported_days,
-                     "达标" if sm.met else "未达标", *grid])
-    headers = ["姓名", "身份", "在村天数", "定额天数", "请假天数", "应在村天数", "日志天数", "是否达标",
-               *[f"{d}日" for d in range(1, end.day + 1)]]
-    return headers, rows, [10, 12, 9, 9, 9, 10, 9, 9, *([5] * end.day)]
+        out.append(MemberMonth(m, sm, outside, reported))
+    return out
 
 
-def _checkins_sheet(session: Session, team_id: int, month: date):  # type: ignore[no-untyped-def]
+def team_checkins(session: Session, team_id: int, month: date) -> list[tuple[CheckIn, Member]]:
     start, end = month_bounds(month.year, month.month)
-    team = session.get(Team, team_id)
-    tz = team.timezone if team else "Asia/Shanghai"
     rows = session.execute(
         select(CheckIn, Member).join(Member, Member.id == CheckIn.member_id)
         .where(CheckIn.team_id == team_id, CheckIn.local_date.between(start, end))
         .order_by(CheckIn.checked_at)).all()
-    out = [[c.local_date, local(c.checked_at, tz).replace(tzinfo=None), m.name,
-            "在村" if c.inside else "村外", round(c.distance_m or 0), c.latitude, c.longitude]
-           for c, m in rows]
-    return (["日期", "打卡时间", "姓名", "结果", "距村中心(米)", "纬度", "经度"], out,
-            [12, 17, 10, 8, 13, 11, 11])
-
-
-register_sheet("考勤", _attendance_sheet, order=20)
-register_sheet("打卡记录", _checkins_sheet, order=30)
+    return [(c, m) for c, m in rows]

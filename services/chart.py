@@ -27,6 +27,17 @@ class ChartRow:
 
 
 @dataclass(frozen=True)
+class ChartText:
+    """The chart's words, from the feature's catalogue: with a CJK font, and the ASCII
+    fallback used when the server has none."""
+
+    title: str
+    xlabel: str
+    ascii_title: str
+    ascii_xlabel: str
+
+
+@dataclass(frozen=True)
 class ChartResult:
     path: Path
     cjk: bool
@@ -50,7 +61,7 @@ def ascii_name(name: str) -> str:
     return f"{parts[0].capitalize()} {''.join(parts[1:]).capitalize()}"
 
 
-def attendance_chart(rows: list[ChartRow], year: int, month: int, path: Path,
+def attendance_chart(rows: list[ChartRow], text: ChartText, path: Path,
                      font: str | None = "auto") -> ChartResult:
     import matplotlib
 
@@ -73,12 +84,8 @@ def attendance_chart(rows: list[ChartRow], year: int, month: int, path: Path,
         ax.set_yticks(ys, names)
         top = max([r.required for r in rows] + [r.days for r in rows] + [5])
         ax.set_xlim(0, top + 3)
-        if family:
-            ax.set_title(f"{year}年{month}月 在村天数（红线为应在村天数）")
-            ax.set_xlabel("天")
-        else:
-            ax.set_title(f"Days in village {year}-{month:02d} (red line: required)")
-            ax.set_xlabel("days")
+        ax.set_title(text.title if family else text.ascii_title)
+        ax.set_xlabel(text.xlabel if family else text.ascii_xlabel)
         fig.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, format="png")

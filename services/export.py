@@ -27,7 +27,7 @@ SheetData = tuple[list[str], list[list[Any]], list[int]]
 SheetFn = Callable[[Session, int, date], SheetData]
 
 # Modules whose import registers sheets. Leave, complaints...: add yours here.
-SHEET_PROVIDERS: list[str] = ["conversations.reports.sheets", "services.attendance", "services.monthly",
+SHEET_PROVIDERS: list[str] = ["conversations.reports.sheets", "conversations.attendance.sheets",
                                "services.leave_export"]
 
 
@@ -75,9 +75,9 @@ def parse_month(text: str | None, today: date) -> date:
         if month > today.month:
             year -= 1  # "12月" typed in January means last December
     else:
-        raise UserError(f"看不懂月份「{t}」。请写成 2026-11、11月、本月 或 上月。")
+        raise UserError("attendance.month_unreadable", text=t)
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-        raise UserError(f"月份「{t}」不存在。请写成 2026-11 这样的格式。")
+        raise UserError("attendance.month_invalid", text=t)
     return date(year, month, 1)
 
 
@@ -87,8 +87,10 @@ def output_dir(configured: str = "") -> Path:
     return path
 
 
-def build_workbook(session: Session, team_id: int, month: date, path: Path) -> Path:
-    """Write every registered sheet for the team's month to an .xlsx file at `path`."""
+def build_workbook(session: Session, team_id: int, month: date, path: Path, *,
+                   overflow_note: str = "…") -> Path:
+    """Write every registered sheet for the team's month to an .xlsx file at `path`;
+    a text too long for a cell is cut and ends with `overflow_note` (the catalogue's)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -106,7 +108,7 @@ def build_workbook(session: Session, team_id: int, month: date, path: Path) -> P
             cell.font, cell.fill = head_font, head_fill
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         for row in rows:
-            ws.append([_cell(v) for v in row])
+            ws.append([_cell(v, overflow_note) for v in row])
         for i, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
         for row_cells in ws.iter_rows(min_row=2):
@@ -123,13 +125,9 @@ def build_workbook(session: Session, team_id: int, month: date, path: Path) -> P
     return path
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, overflow_note: str) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, str) and len(value) > 32_000:  # Excel's cell limit is 32,767
-        return value[:32_000] + "…（超出 Excel 单元格上限，全文见机器人记录）"
+        return value[:32_000] + overflow_note
     return value
-
-
-def export_filename(team_name: str, month: date) -> str:
-    return f"{team_name}-{month:%Y-%m}-驻村工作.xlsx"

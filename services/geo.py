@@ -21,17 +21,9 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres between two (latitude, longitude) points."""
     for lat, lon in ((lat1, lon1), (lat2, lon2)):
         if not valid_coordinates(lat, lon):
-            raise UserError("位置坐标不正确（纬度应在 -90~90，经度在 -180~180）。请重新发送位置。")
+            raise UserError("attendance.bad_coordinates")
     p1, p2 = radians(lat1), radians(lat2)
     dp, dl = p2 - p1, radians(lon2 - lon1)
     a = sin(dp / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * asin(min(1.0, sqrt(a)))
 
-
-def describe_distance(metres: float) -> str:
-    """"350 米" / "2.4 公里" / "1,234 公里" — what a person reads on a phone."""
-    if metres < 1000:
-        return f"{round(metres)} 米"
-    if metres < 100_000:
-        return f"{metres / 1000:.1f} 公里"
-    return f"{round(metres / 1000):,} 公里"

@@ -8,12 +8,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from conversations.attendance.text import describe_distance
 from core.app import BotCore
 from services import attendance as att
 from services import reports as rs
 from services.config import Settings
 from services.errors import UserError
-from services.geo import describe_distance, haversine_m
+from services.geo import haversine_m
 from storage.models import Member
 from tests.conftest import at
 
@@ -34,8 +35,9 @@ def test_haversine_matches_known_distances() -> None:
     assert 1_060_000 < haversine_m(39.9087, 116.3975, 31.2304, 121.4737) < 1_075_000
     assert 110_000 < haversine_m(26.0, 107.51, 27.0, 107.51) < 111_500  # one degree of latitude
     assert describe_distance(350.4) == "350 米" and describe_distance(2400) == "2.4 公里"
-    with pytest.raises(UserError):
+    with pytest.raises(UserError) as exc:
         haversine_m(91, 0, 0, 0)
+    assert exc.value.code == "attendance.bad_coordinates"
 
 
 def test_checkin_inside_outside_and_repeated(demo: BotCore) -> None:
@@ -55,10 +57,12 @@ def test_checkin_inside_outside_and_repeated(demo: BotCore) -> None:
         assert not edge.inside  # 2.1 km with a 2 km fence
         sm = att.month_summary(s, m.id, 2026, 11, date(2026, 11, 23), s_)
         assert sm.days_in_village == 1  # several check-ins, one day
-        with pytest.raises(UserError, match="坐标不正确"):
+        with pytest.raises(UserError, match="坐标不正确") as exc:
             att.record_checkin(s, m, 95, 0, now, s_)
-        with pytest.raises(UserError, match="没有启用"):
+        assert (exc.value.code, exc.value.params) == ("attendance.bad_coordinates", {})
+        with pytest.raises(UserError, match="没有启用") as exc:
             att.record_checkin(s, m, *VILLAGE, now, _settings(checkin_enabled=False))
+        assert exc.value.code == "attendance.checkin_off"
 
 
 def test_check_in_date_is_the_team_local_date_around_midnight(demo: BotCore) -> None:
