@@ -93,7 +93,10 @@ def _parse_day(ctx: Ctx, text: str) -> date | None:
     """A short argument that reads as one day ('昨天', '11月22日'), else None."""
     if not text or len(text) > 12:
         return None
-    text = text.removeprefix("补").removesuffix("的").removesuffix("日志").strip() or text
+    bare = text.removeprefix(T.DAY_ARG_PREFIX)
+    for suffix in T.DAY_ARG_SUFFIXES:
+        bare = bare.removesuffix(suffix)
+    text = bare.strip() or text
     r = parse_date_range(text, ctx.today)
     return r.start if r is not None and r.start == r.end else None
 

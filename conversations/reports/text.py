@@ -69,6 +69,9 @@ def format_report(r: DailyReport, today: date | None = None, preview: int | None
 
 
 # -- the /report dialog -------------------------------------------------------------------
+# '/report 补昨天的日志' names a day: these words around it are dropped before reading it.
+DAY_ARG_PREFIX = "补"
+DAY_ARG_SUFFIXES = ("的", "日志")
 ASK = {
     "done": "今天做了什么？请用一两句话写下来（可以一条消息写完全部，例如：\n"
             "走访脱贫户3户，了解务工情况。问题：王大爷家屋顶漏雨。下一步：联系镇住建办）",

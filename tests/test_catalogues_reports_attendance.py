@@ -1,0 +1,134 @@
+"""The catalogues of registration, profile (with the admin command line), reports and
+attendance: every code raised exists and gets the parameters its template names, every
+template renders, no sentence is left in the flow modules, every command has a Chinese
+name and every button kind is a typed CallbackData class."""
+
+from __future__ import annotations
+
+import ast
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from core import words
+from core.features import build_registry
+from core.messages import Incoming
+from core.registry import Registry
+from tests.harness import ChatHarness
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("registration", "profile", "reports", "attendance")
+CATALOGUES = ("registration", "admin", "reports", "attendance")
+SERVICES = ("invites", "reports", "attendance", "monthly", "export", "chart", "text", "geo",
+            "admin")
+SOURCES = sorted(
+    [p for pkg in PACKAGES for p in (ROOT / "conversations" / pkg).glob("*.py")]
+    + [ROOT / "services" / f"{name}.py" for name in SERVICES])
+# cli/admin.py also raises for other features (events, knowledge, complaints): its one
+# admin refusal, admin.unknown_role, is checked end to end in test_console_e2e.
+RAISERS = {"UserError", "PermissionDenied", "NotFound", "InviteError"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _calls(path: Path) -> list[tuple[str, str, set[str] | None, int]]:
+    """(function, code, keyword names or None if **kwargs, line) of each refusal raised."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        fn = node.func
+        name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
+        if name not in RAISERS | {"team_member"}:
+            continue
+        first = node.args[0]
+        code = first.value if isinstance(first, ast.Constant) else None
+        assert isinstance(code, str), f"{path.name}:{node.lineno}: {name} needs a literal code"
+        kws = None if any(k.arg is None for k in node.keywords) else {k.arg for k in node.keywords}
+        out.append((name, code, kws, node.lineno))
+    return out
+
+
+RAISED = [(p, *c) for p in SOURCES for c in _calls(p)]
+
+
+def test_the_scan_finds_the_refusals() -> None:
+    codes = {code for *_, code, _, _ in RAISED}
+    assert {"reports.not_reader", "attendance.monthly_not_yours", "registration.code_used",
+            "admin.team_not_found", "reports.team_only", "attendance.team_only"} <= codes
+
+
+@pytest.mark.parametrize("path, fn, code, kws, line", RAISED,
+                         ids=[f"{p.parent.name}/{p.name}:{line}" for p, _, _, _, line in RAISED])
+def test_every_code_raised_has_a_template_with_those_parameters(
+        path: Path, fn: str, code: str, kws: set[str] | None, line: int) -> None:
+    assert words.template(code) is not None, f"{path.name}:{line}: {code} has no template"
+    if kws is not None:
+        assert kws == words.fields(code), f"{path.name}:{line}: {code} params {kws}"
+
+
+def test_every_template_renders_and_is_raised_somewhere() -> None:
+    raised = {code for *_, code, _, _ in RAISED} | {"admin.unknown_role"}  # cli/admin.py
+    mine = {c: t for c, t in words.codes().items() if c.split(".")[0] in CATALOGUES}
+    assert len(mine) > 40
+    for code in mine:
+        text = words.render(code, {f: date(2026, 11, 24) for f in words.fields(code)})
+        assert CJK.search(text) and "{" not in text, code
+    assert set(mine) - raised == set(), "templates nobody raises"
+
+
+def _strings(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    return [(n.lineno, n.value) for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs]
+
+
+@pytest.mark.parametrize("path", [p for p in SOURCES if p.parent.parent.name == "conversations"
+                                  and p.name != "text.py"], ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_sentence_outside_the_catalogue(path: Path) -> None:
+    assert [(line, s) for line, s in _strings(path) if CJK.search(s)] == []
+
+
+@pytest.mark.parametrize("path", [p for p in SOURCES if p.parent.name == "services"],
+                         ids=lambda p: p.name)
+def test_services_compose_no_sentences(path: Path) -> None:
+    """Services keep parsing vocabulary (本月, 走访：…) but build no text for people."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    composed = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)
+                and any(isinstance(v, ast.Constant) and CJK.search(str(v.value)) for v in n.values)]
+    assert composed == []
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return build_registry(tuple(f"conversations.{p}" for p in PACKAGES))
+
+
+def test_every_command_has_a_chinese_name(registry: Registry) -> None:
+    for cmd in registry.commands.values():
+        assert cmd.aliases and CJK.search(cmd.aliases[0]), cmd.name
+    assert words.name_commands("发送 /export 导出，/cancel 放弃", {
+        c.name: c.aliases[0] for c in registry.commands.values()}) == "发送「导出」导出，「取消」放弃"
+
+
+def test_every_button_kind_is_typed(registry: Registry) -> None:
+    assert set(registry.callbacks) == {"rp", "rpo", "rpm", "rpd", "mr"}
+    for prefix, handler in registry.callbacks.items():
+        assert not getattr(handler.spec, "legacy", False), prefix
+
+
+@pytest.mark.xfail(strict=True, reason="core: the router reads Chinese command names only "
+                   "outside a dialog, so 「取消」 mid-dialog is taken as an answer")
+def test_cancel_by_its_chinese_name_in_the_middle_of_a_dialog(chat: ChatHarness) -> None:
+    chat.send("cadre1", "/report")
+    assert "已取消" in chat.send("cadre1", "取消")
+
+
+def test_cancel_by_its_chinese_name_outside_a_dialog(chat: ChatHarness) -> None:
+    assert "现在没有进行中的操作" in chat.send("cadre1", "取消")
+    out = chat.core.handle(Incoming(platform="console", user_id="x", chat_id="x", text="注册"))
+    assert "欢迎使用驻村助手" in out.replies[0].text
