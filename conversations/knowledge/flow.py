@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from conversations.complaints.handling import PREFIX as COMPLAINT_PREFIX
+from conversations.complaints.buttons import offer_button as complaint_button
 from core.context import Ctx
 from core.messages import Button, Incoming, Reply, buttons_row
 from core.registry import Command, Dialog, Registry, Replies, Turn
@@ -80,7 +80,7 @@ def _forward_buttons(ctx: Ctx, q: KbQuestion) -> list[list[Button]]:
     row = [Button("转给管理员", f"{PREFIX}:f:{q.id}")]
     if ctx.actor is not None and ctx.actor.role == Role.VILLAGER:
         # A villager's "question" may really be a complaint: offer that road too.
-        row.append(Button("我要反映问题", f"{COMPLAINT_PREFIX}:new"))
+        row.append(complaint_button())
     return [row]
 
 
