@@ -186,14 +186,17 @@ def not_found(ref: str) -> NotFound:
 
 
 def find_visible(session: Session, actor: Actor, ref: str) -> Complaint:
-    """The complaint if this actor may see it; otherwise the same reply as a missing one,
-    so ticket numbers cannot be probed."""
+    """The complaint if this actor may see it; otherwise the same words as a missing one,
+    so ticket numbers cannot be probed (the attempt is refused, hence audited, with the
+    prober as actor and no ticket named)."""
     ref = unicodedata.normalize("NFKC", ref or "").strip().upper()
     if not ref:
         raise UserError("complaints.ticket_needs_number")
     c = session.scalar(select(Complaint).where(Complaint.ticket_no == ref))
-    if c is None or not can_view(actor, c):
+    if c is None:
         raise not_found(ref)
+    if not can_view(actor, c):
+        raise PermissionDenied("complaints.not_found", ref=ref)
     return c
 
 
@@ -261,7 +264,7 @@ def events(session: Session, c: Complaint, actor: Actor) -> list[ComplaintEvent]
     """The handling record as this actor may read it: staff see every step; the author
     sees the handling steps only (no escalations, no supervisors' names needed)."""
     if not can_view(actor, c):
-        raise not_found(c.ticket_no)
+        raise PermissionDenied("complaints.not_found", ref=c.ticket_no)
     q = select(ComplaintEvent).where(ComplaintEvent.complaint_id == c.id)
     if actor.kind == "villager":
         q = q.where(ComplaintEvent.action.in_(list(ACTIONS)))
