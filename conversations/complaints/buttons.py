@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from conversations.complaints import text as T
-from core.callbacks import CallbackData, CallbackError, DialogButton, split
+from core.callbacks import CallbackData, dialog_value
 from core.messages import Button, Incoming
 
 Rating = Literal["good", "ok", "bad"]
@@ -32,6 +32,8 @@ class RateButton(CallbackData, prefix="ts"):
     working instead of becoming a "malformed" audit row that would put an anonymous
     author's account next to the ticket id. Build it with `RateButton.of(id, rating)`.
     """
+
+    private = True  # the author pressing it must never be tied to the ticket in the audit
 
     step: Literal["r"]
     complaint_id: int
@@ -59,14 +61,5 @@ def rating_buttons(complaint_id: int) -> list[list[Button]]:
 
 
 def pressed(msg: Incoming) -> str | None:
-    """The value of the dialog button pressed in this step (the router has already checked
-    that it belongs to the open dialog), or None when the user typed or sent a photo.
-
-    TRANSITIONAL: belongs on core.registry.Dialog (asked for in the branch report)."""
-    if not msg.callback:
-        return None
-    try:
-        prefix, payload = split(msg.callback)
-        return DialogButton.unpack(payload).value if prefix == DialogButton.prefix else None
-    except CallbackError:
-        return None
+    """The value of the dialog button pressed in this step, or None if typed."""
+    return dialog_value(msg.callback)

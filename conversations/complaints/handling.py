@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from conversations.complaints import text as T
 from conversations.complaints.buttons import TicketButton, rating_buttons
-from core import outbox, state
+from core import outbox
 from core.context import Ctx
 from core.messages import Button, Incoming, Reply, photos
 from core.registry import Dialog, Replies, Turn
@@ -107,11 +107,7 @@ def in_supervision_group(ctx: Ctx) -> bool:
 def restart_or_begin_fresh(ctx: Ctx, dialog: str, args: str, label: str) -> Replies:
     """Open a dialog from a button with ctx.begin_fresh; a press that would open the very
     dialog already open (another note button, [我要反映问题] again) starts it over."""
-    row = state.peek(ctx.session, ctx.incoming.platform, ctx.incoming.user_id)
-    if row is not None and row.dialog == dialog:
-        ctx.session.delete(row)
-        ctx.session.flush()
-    return ctx.begin_fresh(dialog, args, label)
+    return ctx.begin_fresh(dialog, args, label, restart=True)
 
 
 def on_action(ctx: Ctx, pressed_button: TicketButton) -> Replies:

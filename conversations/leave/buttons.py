@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from core.callbacks import CallbackData, CallbackError, DialogButton, split
+from core.callbacks import CallbackData, dialog_value
 from core.messages import Incoming
 
 
@@ -20,14 +20,5 @@ class LeaveButton(CallbackData, prefix="lv"):
 
 
 def pressed(msg: Incoming) -> str | None:
-    """The value of the dialog button pressed in this step (the router has already checked
-    that it belongs to the open dialog), or None when the user typed instead.
-
-    TRANSITIONAL: belongs on core.registry.Dialog (asked for in the branch report)."""
-    if not msg.callback:
-        return None
-    try:
-        prefix, payload = split(msg.callback)
-        return DialogButton.unpack(payload).value if prefix == DialogButton.prefix else None
-    except CallbackError:
-        return None
+    """The value of the dialog button pressed in this step, or None if typed."""
+    return dialog_value(msg.callback)
