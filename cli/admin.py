@@ -158,8 +158,8 @@ def _export(a: argparse.Namespace, settings: Settings) -> int:
 def _export_complaints(a: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
+    from conversations.complaints.export import export_month
     from services import admin
-    from services.complaints_export import export_month
 
     try:
         year, month = (int(x) for x in a.month.split("-"))

@@ -68,7 +68,8 @@ class CallbackData:
     """Base of every button's data; subclasses are frozen dataclasses with a prefix."""
 
     prefix: ClassVar[str]
-    _fields: ClassVar[tuple[tuple[str, Any], ...]]
+    # True: the audit trail keeps only the prefix of this kind's presses (see Router)
+    private: ClassVar[bool] = False
 
     def __init_subclass__(cls, prefix: str, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -121,3 +122,15 @@ class DialogButton(CallbackData, prefix="d"):
 
     dialog: str
     value: str
+
+
+def dialog_value(callback: str | None) -> str | None:
+    """The value of a dialog button in a press (the router has already checked that it
+    belongs to the open dialog), or None when the user typed instead."""
+    if not callback:
+        return None
+    try:
+        prefix, payload = split(callback)
+        return DialogButton.unpack(payload).value if prefix == DialogButton.prefix else None
+    except CallbackError:
+        return None

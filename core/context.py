@@ -75,12 +75,18 @@ class Ctx:
                               member_id=member_id, villager_id=villager_id,
                               platform=platform, chat_id=chat_id)
 
-    def begin_fresh(self, dialog_name: str, args: str, label: str) -> list[Reply]:
+    def begin_fresh(self, dialog_name: str, args: str, label: str, *,
+                    restart: bool = False) -> list[Reply]:
         """Start a dialog from a button, unless the user is in the middle of another one:
-        the one way a button opens a dialog (approve-with-reason, 销假, edit...)."""
+        the one way a button opens a dialog (approve-with-reason, 销假, edit...). With
+        `restart`, a press that would open the very dialog already open starts it over."""
         from core import state
 
         open_row = state.peek(self.session, self.incoming.platform, self.incoming.user_id)
+        if open_row is not None and restart and open_row.dialog == dialog_name:
+            self.session.delete(open_row)
+            self.session.flush()
+            open_row = None
         if open_row is not None:
             known = self.registry.dialogs.get(open_row.dialog)
             raise UserError("core.dialog_open_button", label=label,

@@ -13,7 +13,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from core.callbacks import MAX_CALLBACK_BYTES, CallbackData, CallbackError, DialogButton
+from core.callbacks import (
+    MAX_CALLBACK_BYTES,
+    CallbackData,
+    CallbackError,
+    DialogButton,
+    dialog_value,
+)
 from core.context import Ctx
 from core.messages import Incoming, Reply
 from services.config import Settings
@@ -59,6 +65,11 @@ class Dialog:
 
     def button(self, value: str) -> str:
         return DialogButton(self.name, value).pack()
+
+    @staticmethod
+    def pressed(msg: Incoming) -> str | None:
+        """The value of this dialog's button pressed in this step, or None if typed."""
+        return dialog_value(msg.callback)
 
 
 CommandFn = Callable[[Ctx, str], Replies]

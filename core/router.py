@@ -61,7 +61,7 @@ class Router:
             with ctx.session.begin_nested():
                 return self._dispatch(ctx)
         except PermissionDenied as exc:
-            ctx.audit("refused", detail=exc.code, callback=(ctx.incoming.callback or "")[:64])
+            ctx.audit("refused", detail=exc.code, callback=self._audited(ctx.incoming.callback))
             return [Reply(str(exc))]
         except UserError as exc:
             return [Reply(str(exc))]
@@ -146,7 +146,7 @@ class Router:
     def _on_button(self, ctx: Ctx, state_row: DialogState | None) -> Replies:
         data = ctx.incoming.callback or ""
         if ctx.deactivated:
-            ctx.audit("button.deactivated", callback=data[:64])
+            ctx.audit("button.deactivated", callback=self._audited(data))
             return [Reply(T.DEACTIVATED)]
         try:
             prefix, payload = callbacks.split(data)
@@ -160,12 +160,25 @@ class Router:
                 raise callbacks.CallbackError(f"unknown prefix {prefix[:16]!r}")
             value = handler.spec.unpack(payload)
         except callbacks.CallbackError as exc:
-            ctx.audit("button.malformed", detail=str(exc)[:120], callback=data[:64])
+            ctx.audit("button.malformed", detail=str(exc)[:120], callback=self._audited(data))
             return [Reply(T.STALE_BUTTON)]
         if ctx.actor is None:
-            ctx.audit("button.unregistered", callback=data[:64])
+            ctx.audit("button.unregistered", callback=self._audited(data))
             return [Reply(T.NOT_REGISTERED)]
         return handler.fn(ctx, value)
+
+    def _audited(self, callback: str | None) -> str | None:
+        """What the audit trail keeps of a pressed button's data: all of it, so a forgery
+        can be traced to the object it aimed at, except for kinds marked private (a
+        complaint's buttons), whose object beside the presser's account could tie an
+        anonymous complainant to a ticket; of those, and of unknown kinds, the prefix."""
+        if not callback:
+            return None
+        prefix = callback.partition(":")[0]
+        handler = self.registry.callbacks.get(prefix)
+        if handler is None or handler.spec.private:
+            return prefix[:16]
+        return callback[:64]
 
     # -- dialog state ---------------------------------------------------------------
     def _dialog_row(self, ctx: Ctx) -> DialogState | None:

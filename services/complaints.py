@@ -6,7 +6,12 @@ Rules live here so the dialogs, the scheduler tick, the digests and the export a
 - a complaint about a cadre or a team is never visible to that team's members — the
   supervisors of the county handle it;
 - an anonymous complaint keeps its author only to tell them about progress: events,
-  audit rows, notifications and exports say "匿名".
+  audit rows, notifications and exports carry no name (`author_name` is None).
+
+Whoever acts is a typed `Actor` and every check compares its kind as well as its id, so
+a villager whose villager id equals a supervisor's member id is still a villager.
+Refusals are `UserError("complaints.<key>", **params)`; the words, the card and the
+sheet are in conversations/complaints/. Who handles and who is told is decided here.
 """
 
 from __future__ import annotations
@@ -30,36 +35,28 @@ from storage.models import Complaint, ComplaintEvent, Member, Team, Villager
 
 log = logging.getLogger(__name__)
 
+# Display names of the codes: data labels (as the digest contract promises), used in
+# error parameters, lists and the export.
 STATUS_LABELS = {"new": "待受理", "accepted": "已受理", "transferred": "已转办",
                  "closed": "已办结", "rejected": "已驳回"}
 OPEN_STATUSES = ("new", "accepted", "transferred")
 RATINGS = {"good": "满意", "ok": "基本满意", "bad": "不满意"}
-ANONYMOUS = "匿名"
-NO_HANDLING = "您没有办理这件群众反映的权限。办理由本县监督员负责；如有疑问请联系管理员。"
-
-EVENT_LABELS = {"filed": "提交", "accept": "受理", "transfer": "转办", "close": "办结",
-                "reject": "驳回", "rated": "评价", "escalated_accept": "超时未受理，已报管理员",
-                "escalated_close": "超期未办结，已报管理员"}
 
 
 @dataclass(frozen=True)
 class Action:
     code: str
-    label: str
+    label: str  # data label of the action, as on its button
     allowed_from: tuple[str, ...]
     to: str
     needs_note: bool
-    note_prompt: str = ""
 
 
 ACTIONS: dict[str, Action] = {a.code: a for a in (
     Action("accept", "受理", ("new",), "accepted", False),
-    Action("transfer", "转办", ("accepted", "transferred"), "transferred", True,
-           "请简要写明转给哪个部门或谁办理、为什么（例如：转镇农业办核实补贴发放）。"),
-    Action("close", "办结", ("accepted", "transferred"), "closed", True,
-           "请简要写明处理结果（会原样告诉反映人，请用通俗的话）。"),
-    Action("reject", "驳回", ("new", "accepted"), "rejected", True,
-           "请写明不予受理的原因（会告诉反映人，请说明可以怎么做）。"),
+    Action("transfer", "转办", ("accepted", "transferred"), "transferred", True),
+    Action("close", "办结", ("accepted", "transferred"), "closed", True),
+    Action("reject", "驳回", ("new", "accepted"), "rejected", True),
 )}
 MAX_NOTE = 500
 
@@ -82,15 +79,22 @@ def village_team(session: Session, village_id: int) -> Team | None:
                                              Team.active.is_(True)).order_by(Team.id))
 
 
+def villager_of(session: Session, actor: Actor) -> Villager:
+    """The actor as the villager who may file and follow complaints, or a refusal."""
+    v = session.get(Villager, actor.id) if actor.kind == "villager" else None
+    if v is None or getattr(v, "active", True) is False:
+        raise PermissionDenied("complaints.villagers_only")
+    return v
+
+
 def filed_today(session: Session, villager_id: int, day: date) -> int:
     return session.scalar(select(func.count(Complaint.id)).where(
         Complaint.villager_id == villager_id, Complaint.day == day)) or 0
 
 
-def check_quota(session: Session, villager_id: int, day: date, limit: int) -> None:
-    if filed_today(session, villager_id, day) >= limit:
-        raise UserError(f"您今天已经反映了{limit}个问题，我们都会认真处理。为了让监督员集中精力办理，"
-                        "每人每天最多反映这么多，请明天再来。发送 /mytickets 查看已反映问题的进度。")
+def check_quota(session: Session, villager: Villager, day: date, limit: int) -> None:
+    if filed_today(session, villager.id, day) >= limit:
+        raise UserError("complaints.daily_limit", limit=limit)
 
 
 def has_words(text: str) -> bool:
@@ -103,12 +107,12 @@ def file_complaint(session: Session, *, villager: Villager, category: str, text:
                    subject_member_id: int | None, about_team: bool, now: datetime, tz: str,
                    daily_limit: int) -> Complaint:
     day = local(now, tz).date()
-    check_quota(session, villager.id, day, daily_limit)
+    check_quota(session, villager, day, daily_limit)
     team_id = None
     if subject_member_id is not None:
         allowed = {m.id: m for m in members_about(session, villager.village_id)}
         if subject_member_id not in allowed:
-            raise UserError("所选的工作队成员已不在本村工作队。请重新发送 /complain 选择。")
+            raise UserError("complaints.subject_gone")
         team_id = allowed[subject_member_id].team_id
     elif about_team:
         team = village_team(session, villager.village_id)
@@ -128,7 +132,7 @@ def file_complaint(session: Session, *, villager: Villager, category: str, text:
             continue  # someone took this number a moment ago: take the next one
         break
     else:  # pragma: no cover - twenty collisions in a row
-        raise UserError("系统有点忙，刚才没有提交成功。请稍等几秒再点一次「提交」。")
+        raise UserError("complaints.busy")
     who = "anonymous" if anonymous else f"villager:{villager.id}"
     _event(session, c, who, None if anonymous else villager.name, "filed", now)
     audit.record(session, who, "complaint.filed", now, subject=f"complaint:{c.id}")
@@ -150,39 +154,56 @@ def _in_subject_team(actor: Actor, c: Complaint) -> bool:
     return c.team_id is not None and actor.team_id == c.team_id
 
 
+def is_author(actor: Actor, c: Complaint) -> bool:
+    """The villager who filed it: kind and id, never the id alone."""
+    return actor.kind == "villager" and actor.id == c.villager_id
+
+
+def _is_staff(actor: Actor, c: Complaint, roles: tuple[Role, ...]) -> bool:
+    return (actor.kind == "member" and actor.role in roles and actor.county_id == c.county_id
+            and not _in_subject_team(actor, c))
+
+
 def can_view(actor: Actor, c: Complaint) -> bool:
-    if actor.role == Role.VILLAGER:
-        return actor.id == c.villager_id
-    if _in_subject_team(actor, c):
-        return False
-    return actor.role in (Role.SUPERVISOR, Role.ADMIN) and actor.county_id == c.county_id
+    if actor.kind == "villager":
+        return is_author(actor, c)
+    return _is_staff(actor, c, (Role.SUPERVISOR, Role.ADMIN))
+
+
+def may_handle(actor: Actor, c: Complaint) -> bool:
+    """Only the county's supervisors handle complaints, none in the team it is about."""
+    return _is_staff(actor, c, (Role.SUPERVISOR,))
 
 
 def authorise_handling(actor: Actor, c: Complaint) -> None:
-    """Only the county's supervisors handle complaints; buttons are untrusted input."""
-    if actor.role != Role.SUPERVISOR or actor.county_id != c.county_id or _in_subject_team(actor, c):
-        raise PermissionDenied(NO_HANDLING)
+    """`may_handle` or a refusal (audited by the router); buttons are untrusted input."""
+    if not may_handle(actor, c):
+        raise PermissionDenied("complaints.no_handling")
 
 
 def not_found(ref: str) -> NotFound:
-    return NotFound(f"没有找到编号为 {ref} 的问题。请核对编号（例如 TS-20261201-0001），"
-                    "或发送 /mytickets 查看您反映过的问题。")
+    return NotFound("complaints.not_found", ref=ref)
 
 
 def find_visible(session: Session, actor: Actor, ref: str) -> Complaint:
-    """The complaint if this actor may see it; otherwise the same reply as a missing one,
-    so ticket numbers cannot be probed."""
+    """The complaint if this actor may see it; otherwise the same words as a missing one,
+    so ticket numbers cannot be probed (the attempt is refused, hence audited, with the
+    prober as actor and no ticket named)."""
     ref = unicodedata.normalize("NFKC", ref or "").strip().upper()
-    c = session.scalar(select(Complaint).where(Complaint.ticket_no == ref)) if ref else None
-    if c is None or not can_view(actor, c):
-        raise not_found(ref or "（空）")
+    if not ref:
+        raise UserError("complaints.ticket_needs_number")
+    c = session.scalar(select(Complaint).where(Complaint.ticket_no == ref))
+    if c is None:
+        raise not_found(ref)
+    if not can_view(actor, c):
+        raise PermissionDenied("complaints.not_found", ref=ref)
     return c
 
 
 def get_for_handling(session: Session, actor: Actor, complaint_id: int) -> Complaint:
     c = session.get(Complaint, complaint_id)
     if c is None:
-        raise PermissionDenied(NO_HANDLING)  # same words: ids cannot be probed
+        raise PermissionDenied("complaints.no_handling")  # same words: ids cannot be probed
     authorise_handling(actor, c)
     return c
 
@@ -190,22 +211,21 @@ def get_for_handling(session: Session, actor: Actor, complaint_id: int) -> Compl
 def check_transition(c: Complaint, action: Action) -> None:
     if c.status in action.allowed_from:
         return
-    now_label = STATUS_LABELS[c.status]
+    params = {"ticket": c.ticket_no, "status": STATUS_LABELS[c.status], "action": action.label}
     if c.status in ("closed", "rejected"):
-        raise UserError(f"{c.ticket_no} {now_label}，不能再{action.label}。"
-                        f"发送 /ticket {c.ticket_no} 查看办理记录。")
+        raise UserError("complaints.finished", **params)
     if c.status == "new":
-        raise UserError(f"{c.ticket_no} 还没有受理，不能直接{action.label}。请先点「受理」。")
+        raise UserError("complaints.not_accepted", **params)
     allowed = "、".join(STATUS_LABELS[s] for s in action.allowed_from)
-    raise UserError(f"{c.ticket_no} 当前是「{now_label}」，只有{allowed}的问题才能{action.label}。")
+    raise UserError("complaints.wrong_status", allowed=allowed, **params)
 
 
 def clean_note(text: str) -> str:
     note = (text or "").strip()
     if not note or not has_words(note):
-        raise UserError("请用几句话写明说明，不能为空。放弃请发送 /cancel 。")
+        raise UserError("complaints.note_empty")
     if len(note) > MAX_NOTE:
-        raise UserError(f"说明太长了（{len(note)}字），请精简到{MAX_NOTE}字以内。")
+        raise UserError("complaints.note_too_long", length=len(note), limit=MAX_NOTE)
     return note
 
 
@@ -228,21 +248,55 @@ def act(session: Session, c: Complaint, action_code: str, actor: Actor, note: st
 
 def rate(session: Session, actor: Actor, complaint_id: int, rating: str, now: datetime) -> Complaint:
     c = session.get(Complaint, complaint_id)
-    if c is None or actor.role != Role.VILLAGER or actor.id != c.villager_id or rating not in RATINGS:
-        raise PermissionDenied("只有反映人本人可以评价这件问题的办理。")
+    if c is None or not is_author(actor, c) or rating not in RATINGS:
+        raise PermissionDenied("complaints.not_author")
     if c.status != "closed":
-        raise UserError(f"{c.ticket_no} 还没有办结，办结后再请您评价。")
+        raise UserError("complaints.not_closed", ticket=c.ticket_no)
     if c.rating is not None:
-        raise UserError(f"您已经评价过了（{RATINGS[c.rating]}），谢谢您！")
+        raise UserError("complaints.rated_already", rating=RATINGS[c.rating])
     c.rating, c.rated_at = rating, now
     who = "anonymous" if c.anonymous else actor.key
     _event(session, c, who, None if c.anonymous else actor.name, "rated", now, RATINGS[rating])
     return c
 
 
+def events(session: Session, c: Complaint, actor: Actor) -> list[ComplaintEvent]:
+    """The handling record as this actor may read it: staff see every step; the author
+    sees the handling steps only (no escalations, no supervisors' names needed)."""
+    if not can_view(actor, c):
+        raise PermissionDenied("complaints.not_found", ref=c.ticket_no)
+    q = select(ComplaintEvent).where(ComplaintEvent.complaint_id == c.id)
+    if actor.kind == "villager":
+        q = q.where(ComplaintEvent.action.in_(list(ACTIONS)))
+    return list(session.scalars(q.order_by(ComplaintEvent.id)))
+
+
+# -- who is told ----------------------------------------------------------------------------
+def handlers(session: Session, c: Complaint) -> list[Member]:
+    """Who is told of a complaint privately (no supervision group): the county's active
+    supervisors who may handle it — never one in the team it is about — or, when there
+    is none, the county's administrators, who must then know."""
+    people = [m for m in session.scalars(select(Member).where(
+        Member.role == Role.SUPERVISOR.value, Member.county_id == c.county_id,
+        Member.active.is_(True)).order_by(Member.id))
+        if c.team_id is None or m.team_id != c.team_id]
+    return people or county_admins(session, c)
+
+
+def county_admins(session: Session, c: Complaint) -> list[Member]:
+    """Who is told of a missed deadline: the county's administrators (not of the team)."""
+    return [m for m in session.scalars(select(Member).where(
+        Member.role == Role.ADMIN.value, Member.county_id == c.county_id,
+        Member.active.is_(True)).order_by(Member.id))
+        if c.team_id is None or m.team_id != c.team_id]
+
+
 # -- lists, deadlines, digests -------------------------------------------------------------
-def for_villager(session: Session, villager_id: int, limit: int = 10) -> list[Complaint]:
-    return list(session.scalars(select(Complaint).where(Complaint.villager_id == villager_id)
+def for_villager(session: Session, actor: Actor, limit: int = 10) -> list[Complaint]:
+    """The actor's own complaints, newest first (nothing for anyone but a villager)."""
+    if actor.kind != "villager":
+        return []
+    return list(session.scalars(select(Complaint).where(Complaint.villager_id == actor.id)
                                 .order_by(Complaint.id.desc()).limit(limit)))
 
 
@@ -346,22 +400,28 @@ def _count(complaints: Iterable[Complaint], now: datetime, accept_hours: int | N
     return result
 
 
-def author_label(session: Session, c: Complaint) -> str:
-    """What supervisors and exports may show as the author."""
+def author(session: Session, c: Complaint) -> Villager | None:
+    """The author as supervisors and exports may know them: None when anonymous. The one
+    place that decides; nothing else reads `villager_id` except to notify the author."""
     if c.anonymous:
-        return ANONYMOUS
-    v = session.get(Villager, c.villager_id)
-    return v.name if v else ""
+        return None
+    return session.get(Villager, c.villager_id)
 
 
-def subject_label(session: Session, c: Complaint) -> str:
+@dataclass(frozen=True)
+class Subject:
+    """Whom a complaint is about: a member, a whole team, or nobody in particular."""
+
+    member: Member | None
+    team: Team | None
+    about_team: bool  # the team itself (also when its row is gone)
+
+
+def subject(session: Session, c: Complaint) -> Subject:
     if c.subject_member_id is not None:
         m = session.get(Member, c.subject_member_id)
         if m is not None:
-            from services.roles import ROLE_LABELS
-
-            return f"{m.name}（{ROLE_LABELS[Role(m.role)]}）"
+            return Subject(m, None, False)
     if c.team_id is not None:
-        t = session.get(Team, c.team_id)
-        return f"{t.name}（整个工作队）" if t else "工作队"
-    return "不针对具体人"
+        return Subject(None, session.get(Team, c.team_id), True)
+    return Subject(None, None, False)

@@ -28,7 +28,7 @@ SheetFn = Callable[[Session, int, date], SheetData]
 
 # Modules whose import registers sheets. Leave, complaints...: add yours here.
 SHEET_PROVIDERS: list[str] = ["conversations.reports.sheets", "conversations.attendance.sheets",
-                               "services.leave_export"]
+                               "conversations.leave.sheet"]
 
 
 @dataclass(frozen=True)

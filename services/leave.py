@@ -4,6 +4,11 @@ Pure functions over a Session and plain values; conversations only translate.
 Every state change writes a LeaveEvent row in the same transaction, and nothing
 is ever deleted, so the trail answers "who approved this, and when?" years later.
 
+Whoever acts is a typed `Actor`: a check compares (kind, id), so a villager whose
+villager id happens to equal a cadre's member id is nobody here. Refusals are
+`UserError("leave.<key>", **params)`; the words are in conversations/leave/text.py.
+Who is told of each step is decided here too (`recipients`), once for every flow.
+
 Days: the approval tier is decided by calendar days (the regulations say "3天以内");
 the flexible-leave allowance and yearly totals count working days on the official
 calendar (a Saturday off is not leave). Half days count 0.5.
@@ -22,15 +27,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services import dates
+from services.actors import Actor
 from services.config import Settings
 from services.errors import NotFound, PermissionDenied, UserError
-from services.roles import SHORT_ROLE_LABELS, Role
+from services.roles import Role
 from storage.models import LeaveEvent, LeaveRequest, Member, Team
 
 log = logging.getLogger(__name__)
 
 PENDING, APPROVED, REJECTED, CANCELLED, RETURNED = (
     "pending", "approved", "rejected", "cancelled", "returned")
+# Display names of the statuses: data labels (like the leave kinds), used in error
+# parameters, lists and the export sheet.
 STATUS_LABELS = {PENDING: "待审批", APPROVED: "已批准", REJECTED: "已驳回",
                  CANCELLED: "已取消", RETURNED: "已销假"}
 # Leave that holds days: approved (planned or under way) and returned (taken).
@@ -170,7 +178,8 @@ def describe(lv: LeaveRequest, today: date | None = None) -> str:
 
 
 def short_period(lv: LeaveRequest) -> str:
-    """"11月30日至12月2日" / "12月1日下午": for lists and notices."""
+    """"11月30日至12月2日" / "12月1日下午": the period as a date label (like
+    services.dates.month_day), for lists, notices and error parameters."""
     r = requested_range(lv)
     half = {"am": "上午", "pm": "下午"}
     if r.start == r.end:
@@ -270,7 +279,7 @@ def unreturned_many(session: Session, today_of: dict[int, date]) -> dict[int, li
 def get(session: Session, leave_id: int) -> LeaveRequest:
     lv = session.get(LeaveRequest, leave_id)
     if lv is None:
-        raise NotFound("找不到这条请假记录。发送 /myleave 查看您的请假。")
+        raise NotFound("leave.not_found")
     return lv
 
 
@@ -331,32 +340,32 @@ def year_totals(session: Session, policy: LeavePolicy, member_id: int,
 
 
 # -- checks ----------------------------------------------------------------------------
-def check_period(session: Session, policy: LeavePolicy, member_id: int, kind: str,
-                 r: dates.DateRange, today: date, *, exclude_id: int | None = None) -> None:
-    """Raise UserError with the reason a period cannot be asked for; silent when fine."""
+def check_period(session: Session, policy: LeavePolicy, actor: Actor, kind: str,
+                 r: dates.DateRange, today: date) -> None:
+    """Raise UserError with the reason the actor cannot ask for this period; silent when fine."""
+    _check_period(session, policy, own_member(session, actor).id, kind, r, today)
+
+
+def _check_period(session: Session, policy: LeavePolicy, member_id: int, kind: str,
+                  r: dates.DateRange, today: date, *, exclude_id: int | None = None) -> None:
     if kind not in policy.types:
-        raise UserError(f"没有「{kind}」这种请假类型。请从按钮中选择。")
+        raise UserError("leave.unknown_kind", kind=kind)
     oldest = today - timedelta(days=policy.backdate_days)
     if r.start < oldest:
-        raise UserError(
-            f"开始日期 {r.start.month}月{r.start.day}日 已经过去{(today - r.start).days}天，"
-            f"只能补请{policy.backdate_days}天以内的假。请重新输入日期；"
-            "更早的请假请直接联系组长补办。")
+        raise UserError("leave.too_far_back", start=dates.month_day(r.start),
+                        days=(today - r.start).days, limit=policy.backdate_days)
     for other in member_leaves(session, member_id, BLOCKING, r.start, r.end):
         if other.id != exclude_id and overlaps(r, taken_range(other)):
-            raise UserError(
-                f"这段时间与您已有的请假重叠：{short_period(other)} {other.kind}"
-                f"（{STATUS_LABELS[other.status]}）。请换个日期；要改原来的请假，"
-                "请先在 /myleave 里取消它。")
+            raise UserError("leave.overlap", leave_id=other.id, period=short_period(other),
+                            kind=other.kind, status=STATUS_LABELS[other.status])
     if kind == policy.flexible_type:
         for y, m in months_of(r):
             first, last = dates.month_bounds(y, m)
             need = working_days_in(r, first, last)
             bal = flexible_balance(session, policy, member_id, y, m, exclude_id=exclude_id)
             if need > bal.left:
-                raise UserError(
-                    f"{m}月的弹性休假只剩{fmt_days(bal.left)}天（每月{fmt_days(bal.quota)}天），"
-                    f"这次{m}月要用{fmt_days(need)}天。请缩短日期，或改为事假、轮休。")
+                raise UserError("leave.flexible_exceeded", month=m, left=fmt_days(bal.left),
+                                quota=fmt_days(bal.quota), need=fmt_days(need))
 
 
 # -- approver --------------------------------------------------------------------------
@@ -397,8 +406,7 @@ def choose_approver(session: Session, policy: LeavePolicy, member: Member,
                   if p.id != member.id]
         if people:
             return people[0], tier
-    raise UserError("没有找到可以审批这条请假的人（组长或管理员还没有注册）。"
-                    "请联系县委组织部管理员处理。")
+    raise UserError("leave.no_approver")
 
 
 def record_recipients(session: Session, policy: LeavePolicy, lv: LeaveRequest) -> list[Member]:
@@ -419,9 +427,50 @@ def team_leaders(session: Session, team_id: int | None) -> list[Member]:
         Member.active.is_(True)).order_by(Member.id)))
 
 
-def approver_label(m: Member) -> str:
-    role = Role(m.role)
-    return f"{m.name}（{SHORT_ROLE_LABELS[role]}）"
+# -- who is told of what -------------------------------------------------------------------
+REQUESTED_N, REPORTED_N, REMINDER_N = "request", "reported", "remind"
+APPROVED_N, REJECTED_N, CANCELLED_N = "approved", "rejected", "cancelled"
+RETURNED_N, UNRETURNED_N, RECORD_N = "returned", "unreturned", "record"
+NOTICES = (REQUESTED_N, REPORTED_N, REMINDER_N, APPROVED_N, REJECTED_N, CANCELLED_N,
+           RETURNED_N, UNRETURNED_N, RECORD_N)
+
+
+def recipients(session: Session, policy: LeavePolicy, lv: LeaveRequest,
+               notice: str) -> list[Member]:
+    """Who is told of `notice` about `lv`: the one answer every flow uses (the dialogs, the
+    buttons and the ticks), so a notice reaches the same people whichever way it starts.
+
+    - request / reported / remind / cancelled: the approver (the one who would act);
+    - approved / rejected: the requester;
+    - returned (销假): the team's leaders and the approver — the people who watch the
+      absence; unreturned (ended without 销假): the requester, to report back, and the
+      same watchers, so whoever is told of the return was told of the delay;
+    - record (备案): the roles in LEAVE_RECORD_ROLES, never the requester or the approver.
+    Only active people; never the requester about their own leave except as its subject.
+    """
+    if notice not in NOTICES:
+        raise ValueError(f"unknown leave notice {notice!r}")
+    if notice in (REQUESTED_N, REPORTED_N, REMINDER_N, CANCELLED_N):
+        people = [lv.approver] if lv.approver is not None else []
+    elif notice in (APPROVED_N, REJECTED_N):
+        return [lv.member] if lv.member.active else []
+    elif notice == RECORD_N:
+        return record_recipients(session, policy, lv)
+    else:
+        people = [*team_leaders(session, lv.team_id),
+                  *([lv.approver] if lv.approver is not None else [])]
+        if notice == UNRETURNED_N:
+            people.insert(0, lv.member)
+            return _unique_active(people)
+    return [p for p in _unique_active(people) if p.id != lv.member_id]
+
+
+def _unique_active(people: Iterable[Member]) -> list[Member]:
+    out: list[Member] = []
+    for p in people:
+        if p.active and all(p.id != q.id for q in out):
+            out.append(p)
+    return out
 
 
 # -- state changes ---------------------------------------------------------------------
@@ -430,13 +479,21 @@ def _event(session: Session, lv: LeaveRequest, action: str, actor: str, now: dat
     session.add(LeaveEvent(leave_id=lv.id, action=action, actor=actor, at=now, note=note))
 
 
-def request_leave(session: Session, policy: LeavePolicy, *, member_id: int, kind: str,
-                  r: dates.DateRange, reason: str, today: date, now: datetime) -> LeaveRequest:
-    """File a request (or a report, for report-only kinds) after every check."""
-    member = session.get(Member, member_id)
+def own_member(session: Session, actor: Actor) -> Member:
+    """The actor as the active team member who may ask for leave, or a refusal."""
+    member = session.get(Member, actor.id) if actor.kind == "member" else None
     if member is None or not member.active:
-        raise PermissionDenied("您的账号已停用，不能请假。请联系管理员。")
-    check_period(session, policy, member_id, kind, r, today)
+        raise PermissionDenied("leave.inactive")
+    if member.team_id is None:
+        raise PermissionDenied("leave.team_only")
+    return member
+
+
+def request_leave(session: Session, policy: LeavePolicy, *, actor: Actor, kind: str,
+                  r: dates.DateRange, reason: str, today: date, now: datetime) -> LeaveRequest:
+    """File the actor's request (or a report, for report-only kinds) after every check."""
+    member = own_member(session, actor)
+    _check_period(session, policy, member.id, kind, r, today)
     cal, _ = dates.leave_days(r)
     approver, _tier = choose_approver(session, policy, member, cal)
     report_only = kind in policy.report_only
@@ -446,7 +503,7 @@ def request_leave(session: Session, policy: LeavePolicy, *, member_id: int, kind
                       report_only=report_only, approver_id=approver.id, created_at=now)
     session.add(lv)
     session.flush()
-    _event(session, lv, "reported" if report_only else "requested", f"member:{member.id}", now,
+    _event(session, lv, "reported" if report_only else "requested", actor.key, now,
            reason.strip() or None)
     return lv
 
@@ -458,52 +515,63 @@ class Decision:
     after_start: bool = False
 
 
-def _authorise_approver(lv: LeaveRequest, actor_member_id: int) -> None:
-    if lv.approver_id != actor_member_id:
-        log.warning("leave %s: member %s tried to decide, approver is %s", lv.id,
-                    actor_member_id, lv.approver_id)
-        name = lv.approver.name if lv.approver else "指定的审批人"
-        raise PermissionDenied(f"您不是这条请假的审批人，不能审批。只有{name}可以处理；"
-                               "此次操作已记录。")
+def is_member(actor: Actor, member_id: int | None) -> bool:
+    """True if the actor is the member with this id: kind and id, never the id alone."""
+    return actor.kind == "member" and member_id is not None and actor.id == member_id
 
 
-def decide(session: Session, leave_id: int, *, actor_member_id: int, approve: bool,
+def _authorise_approver(lv: LeaveRequest, actor: Actor) -> None:
+    if not is_member(actor, lv.approver_id):
+        log.warning("leave %s: %s tried to decide, approver is member:%s", lv.id,
+                    actor.key, lv.approver_id)
+        if lv.approver is None:
+            raise PermissionDenied("leave.not_approver_nobody")
+        raise PermissionDenied("leave.not_approver", approver=lv.approver.name)
+
+
+def _authorise_requester(lv: LeaveRequest, actor: Actor, code: str) -> None:
+    if not is_member(actor, lv.member_id):
+        log.warning("leave %s: %s is not the requester (member:%s)", lv.id, actor.key,
+                    lv.member_id)
+        raise PermissionDenied(code)
+
+
+def decide(session: Session, leave_id: int, *, actor: Actor, approve: bool,
            now: datetime, today: date, note: str | None = None) -> Decision:
     """Approve or reject. Only the assigned approver may; a second press changes nothing."""
     lv = get(session, leave_id)
-    _authorise_approver(lv, actor_member_id)
+    _authorise_approver(lv, actor)
     if lv.status != PENDING:
         return Decision(lv, changed=False)
     if not approve and not (note and note.strip()):
-        raise UserError("驳回需要写明理由，请输入驳回理由。")
+        raise UserError("leave.reason_required")
     lv.status = APPROVED if approve else REJECTED
-    lv.decided_at, lv.decided_by = now, actor_member_id
+    lv.decided_at, lv.decided_by = now, actor.id
     lv.decision_note = note.strip() if note else None
-    _event(session, lv, "approved" if approve else "rejected", f"member:{actor_member_id}", now,
+    _event(session, lv, "approved" if approve else "rejected", actor.key, now,
            lv.decision_note)
     return Decision(lv, changed=True, after_start=today >= lv.start)
 
 
-def check_can_reject(session: Session, leave_id: int, actor_member_id: int) -> LeaveRequest:
-    """Before asking the approver for a reason: right person, still undecided."""
+def check_can_reject(session: Session, leave_id: int, actor: Actor) -> LeaveRequest:
+    """Before asking the approver for a reason: right person (undecided is the caller's
+    question, so a second press can say what was decided)."""
     lv = get(session, leave_id)
-    _authorise_approver(lv, actor_member_id)
+    _authorise_approver(lv, actor)
     return lv
 
 
-def cancel(session: Session, leave_id: int, *, actor_member_id: int, today: date,
+def cancel(session: Session, leave_id: int, *, actor: Actor, today: date,
            now: datetime) -> Decision:
     """The requester withdraws a pending leave, or an approved one that has not started."""
     lv = get(session, leave_id)
-    if lv.member_id != actor_member_id:
-        raise PermissionDenied("只能取消自己的请假。此次操作已记录。")
+    _authorise_requester(lv, actor, "leave.not_own_cancel")
     if lv.status in (CANCELLED, REJECTED, RETURNED):
         return Decision(lv, changed=False)
     if lv.status == APPROVED and lv.start <= today:
-        raise UserError("这条请假已经开始，不能再取消了。回到村里后请发送 /back 销假，"
-                        "按实际天数计算。")
+        raise UserError("leave.cancel_started")
     lv.status = CANCELLED
-    _event(session, lv, "cancelled", f"member:{actor_member_id}", now)
+    _event(session, lv, "cancelled", actor.key, now)
     return Decision(lv, changed=True)
 
 
@@ -512,6 +580,22 @@ def active_leave(session: Session, member_id: int, today: date) -> LeaveRequest 
     return session.scalar(select(LeaveRequest).where(
         LeaveRequest.member_id == member_id, LeaveRequest.status == APPROVED,
         LeaveRequest.start <= today).order_by(LeaveRequest.start, LeaveRequest.id).limit(1))
+
+
+def leave_to_report_back(session: Session, actor: Actor, today: date,
+                         leave_id: int | None = None) -> LeaveRequest:
+    """The leave 销假 is about: the one named (a button), else the actor's oldest started
+    approved leave; only the requester's own, only once it has started."""
+    if leave_id is not None:
+        lv: LeaveRequest | None = get(session, leave_id)
+        _authorise_requester(lv, actor, "leave.not_own_back")  # type: ignore[arg-type]
+    else:
+        lv = active_leave(session, own_member(session, actor).id, today)
+    if lv is None or lv.status != APPROVED:
+        raise UserError("leave.nothing_to_back")
+    if lv.start > today:
+        raise UserError("leave.back_not_started")
+    return lv
 
 
 @dataclass(frozen=True)
@@ -546,19 +630,17 @@ def plan_return(lv: LeaveRequest, back_on: date, back_half: str | None = None) -
     return ReturnPlan(lv, back_on, back_half, actual, early, late)
 
 
-def report_back(session: Session, leave_id: int, *, actor_member_id: int, back_on: date,
+def report_back(session: Session, leave_id: int, *, actor: Actor, back_on: date,
                 back_half: str | None, today: date, now: datetime) -> ReturnPlan:
     """销假: close the leave on the real return date so only days taken count."""
     lv = get(session, leave_id)
-    if lv.member_id != actor_member_id:
-        raise PermissionDenied("只能为自己销假。此次操作已记录。")
+    _authorise_requester(lv, actor, "leave.not_own_back")
     if lv.status != APPROVED:
-        raise UserError(f"这条请假{STATUS_LABELS[lv.status]}，不需要销假。发送 /myleave 查看。")
+        raise UserError("leave.back_not_approved", status=STATUS_LABELS[lv.status])
     if back_on > today:
-        raise UserError("返岗日期不能晚于今天。回到村里当天再发送 /back 销假。")
+        raise UserError("leave.back_future")
     if back_on < lv.start:
-        raise UserError(f"返岗日期早于请假开始（{short_period(lv)}）。"
-                        "没有用上的请假请在 /myleave 里取消。")
+        raise UserError("leave.back_before_start", period=short_period(lv))
     plan = plan_return(lv, back_on, back_half)
     lv.status, lv.returned_at = RETURNED, now
     if plan.actual is None:
@@ -566,9 +648,9 @@ def report_back(session: Session, leave_id: int, *, actor_member_id: int, back_o
     else:
         lv.actual_end = plan.actual.end
         lv.actual_end_half = "am" if plan.actual.end_half == "am" else None
-    half = "下午" if back_half == "pm" else ""
-    _event(session, lv, "returned", f"member:{actor_member_id}", now,
-           f"{back_on.isoformat()}{half}返岗")
+    # the note is data, not words: the return day, "pm" when back for the afternoon
+    _event(session, lv, "returned", actor.key, now,
+           back_on.isoformat() + (" pm" if back_half == "pm" else ""))
     return plan
 
 

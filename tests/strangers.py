@@ -1,79 +1,113 @@
-"""People who must not touch someone else's records: for the wrong-actor tests.
+"""People who must be refused: added to the demo county for wrong-actor tests.
 
-`add_strangers(core, owner)` adds, next to the demo team, everyone a button or a command
-of `owner` (a demo member's name) must refuse, each bound to a console user:
-
-* "collider" - a villager whose villager id equals the owner's member id (issue #10: ids
-  compared without the actor's kind let such a villager act as the cadre);
-* "cadre_b", "leader_b" - a cadre and the team leader of a team in another county;
-* "supervisor_b", "admin_b" - a supervisor and an administrator of that other county;
-* "nobody" - a console user who never registered.
+`add_strangers` gives console users beside the demo ones:
+- "othercadre": a cadre of another team (邻村, same county);
+- "othersup" / "otheradmin": a supervisor and an administrator of another county;
+- "stranger": nobody (no identity at all);
+and `villager_as(chat, member_user)` a villager whose villager id equals that member's
+member id (the demo's 孙大伯 already shares id 1 with 王组长).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from core.app import BotCore
 from core.messages import Incoming
 from services import admin
-from services.roles import Role
-from storage.models import AuditEvent, Identity, Member, Village, Villager
+from storage.models import AuditEvent, Identity, Member, Villager
+from tests.harness import ChatHarness
 
-STRANGERS = ("collider", "cadre_b", "leader_b", "supervisor_b", "admin_b", "nobody")
+STRANGERS = ("othercadre", "othersup", "otheradmin")
+UNREGISTERED = "stranger"
 
 
-def add_strangers(core: BotCore, owner: str) -> dict[str, int]:
-    """Create the strangers; returns their person ids by console user (not 'nobody')."""
-    now = core.clock.now()
-    ids: dict[str, int] = {}
-    with core.db.session() as s:
-        owner_id = s.scalar(select(Member.id).where(Member.name == owner))
-        assert owner_id is not None, owner
-        village = s.scalar(select(Village).where(Village.name == "幸福村"))
-        villager = None
-        while villager is None or villager.id < owner_id:
-            villager = Villager(name="孙二婶", village_id=village.id, created_at=now)
-            s.add(villager)
-            s.flush()
-        assert villager.id == owner_id, "the owner's id is taken by an older villager"
-        _bind(s, "collider", now, villager_id=villager.id)
-        ids["collider"] = villager.id
-        other = admin.add_village(s, county="别县", township="别镇", name="别村", now=now,
-                                  latitude=30.0, longitude=110.0)
-        team = admin.create_team(s, name="别村驻村工作队", village=other, now=now,
-                                 term_start=date(2025, 3, 1))
-        for user, name, role in (("cadre_b", "钱驻村", Role.CADRE),
-                                 ("leader_b", "周组长", Role.TEAM_LEADER),
-                                 ("supervisor_b", "吴监督", Role.SUPERVISOR),
-                                 ("admin_b", "郑管理", Role.ADMIN)):
-            in_team = role in (Role.CADRE, Role.TEAM_LEADER)
-            m = Member(name=name, role=role.value, team_id=team.id if in_team else None,
-                       county_id=other.township.county_id, created_at=now,
-                       term_start=date(2025, 3, 1) if in_team else None)
+def _bind(s, chat: ChatHarness, user: str, *, member_id: int | None = None,  # type: ignore[no-untyped-def]
+          villager_id: int | None = None) -> None:
+    now = chat.clock.now()
+    s.add(Identity(platform="console", external_id=user, chat_id=user, member_id=member_id,
+                   villager_id=villager_id, created_at=now, last_seen_at=now))
+
+
+def add_strangers(chat: ChatHarness) -> None:
+    now = chat.clock.now()
+    with chat.core.db.session() as s:
+        near = admin.add_village(s, county="示范县", township="示范镇", name="邻村", now=now)
+        team = admin.create_team(s, name="邻村驻村工作队", village=near, now=now)
+        far = admin.add_village(s, county="别的县", township="别的镇", name="别的村", now=now)
+        far_county = far.township.county_id
+        people = {
+            "othercadre": Member(name="邻村干部", role="cadre", team_id=team.id, created_at=now),
+            "othersup": Member(name="外县监督", role="supervisor", county_id=far_county,
+                               created_at=now),
+            "otheradmin": Member(name="外县管理", role="admin", county_id=far_county,
+                                 created_at=now),
+        }
+        for user, m in people.items():
             s.add(m)
             s.flush()
-            _bind(s, user, now, member_id=m.id)
-            ids[user] = m.id
-    return ids
+            _bind(s, chat, user, member_id=m.id)
 
 
-def _bind(s, user: str, now, **person: int) -> None:  # type: ignore[no-untyped-def]
-    s.add(Identity(platform="console", external_id=user, chat_id=user, created_at=now,
-                   last_seen_at=now, display_name=user, **person))
+def member_id(chat: ChatHarness, user: str) -> int:
+    with chat.core.db.session() as s:
+        return s.scalar(select(Identity.member_id).where(Identity.external_id == user))
 
 
-def press(core: BotCore, user: str, data: str) -> str:
-    """Press a button with `data` as `user` would (forged or forwarded); the words back."""
-    out = core.handle(Incoming(platform="console", user_id=user, chat_id=user, callback=data))
+def villager_as(chat: ChatHarness, member_user: str) -> str:
+    """A console user who is a villager with the same id as `member_user`'s member id."""
+    target = member_id(chat, member_user)
+    with chat.core.db.session() as s:
+        v = s.get(Villager, target)
+        if v is None:
+            v0 = s.scalar(select(Villager))
+            v = Villager(id=target, name=f"村民{target}", village_id=v0.village_id,
+                         created_at=chat.clock.now())
+            s.add(v)
+            s.flush()
+        user = s.scalar(select(Identity.external_id).where(Identity.villager_id == v.id))
+        if user is None:
+            user = f"villager{target}"
+            _bind(s, chat, user, villager_id=v.id)
+    return user
+
+
+def press_data(chat: ChatHarness, user: str, data: str) -> str:
+    """Press a button with this exact data, as a forger would; return the replies."""
+    out = chat.core.handle(Incoming(platform="console", user_id=user, chat_id=user,
+                                    callback=data))
+    chat.channel.flush()
     return "\n".join(r.text for r in out.replies)
 
 
-def audit_rows(core: BotCore, action: str, who: str | None = None) -> list[AuditEvent]:
-    with core.db.session() as s:
-        q = select(AuditEvent).where(AuditEvent.action == action)
-        if who is not None:
-            q = q.where(AuditEvent.actor == who)
-        return list(s.scalars(q.order_by(AuditEvent.id)))
+def audits(chat: ChatHarness, action: str) -> int:
+    with chat.core.db.session() as s:
+        return s.scalar(select(func.count()).select_from(AuditEvent)
+                        .where(AuditEvent.action == action)) or 0
+
+
+def refused_rows(chat: ChatHarness, actors: Iterable[str] | None = None) -> list[AuditEvent]:
+    with chat.core.db.session() as s:
+        rows = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "refused")
+                              .order_by(AuditEvent.id)))
+        s.expunge_all()
+    if actors is not None:
+        wanted = set(actors)
+        rows = [r for r in rows if r.actor in wanted]
+    return rows
+
+
+OTHER_LEADER = "otherleader"
+
+
+def add_other_leader(chat: ChatHarness) -> str:
+    """A team leader of 邻村驻村工作队 (after `add_strangers`): sees their own team only."""
+    now = chat.clock.now()
+    with chat.core.db.session() as s:
+        team_id = s.scalar(select(Member.team_id).where(Member.name == "邻村干部"))
+        m = Member(name="邻村组长", role="team_leader", team_id=team_id, created_at=now)
+        s.add(m)
+        s.flush()
+        _bind(s, chat, OTHER_LEADER, member_id=m.id)
+    return OTHER_LEADER

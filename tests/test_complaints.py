@@ -7,6 +7,7 @@ import logging
 
 from sqlalchemy import func, select
 
+from conversations.complaints.buttons import NewComplaintButton, RateButton, TicketButton
 from core.messages import Incoming
 from services import admin
 from services import complaints as svc
@@ -134,15 +135,21 @@ def test_forged_and_foreign_buttons_are_refused_and_audited(chat: ChatHarness, c
                        member_id=sup.id, created_at=chat.clock.now(),
                        last_seen_at=chat.clock.now()))
     for user in ("cadre1", "leader", "villager", "othersup", "admin"):
-        assert "您没有办理这件群众反映的权限" in press_data(chat, user, f"ts:close:{cid}")
-    assert "您没有办理" in press_data(chat, "othersup", "ts:accept:abc")
-    assert "您没有办理" in press_data(chat, "supervisor", "ts:accept:999")
-    assert "按钮无效" in press_data(chat, "supervisor", "ts:whatever")
-    assert "只有反映人本人" in press_data(chat, "cadre1", f"ts:r:{cid}:good")
+        assert "您没有办理这件群众反映的权限" in press_data(chat, user,
+                                                      TicketButton("close", cid).pack())
+    assert "您没有办理" in press_data(chat, "supervisor", TicketButton("accept", 999).pack())
+    assert "只有反映人本人" in press_data(chat, "cadre1", RateButton.of(cid, "good").pack())
+    # malformed data never reaches a handler: the router refuses it as a stale button
+    assert "按钮已经失效" in press_data(chat, "othersup", "tsa:accept:abc")
+    assert "按钮已经失效" in press_data(chat, "supervisor", "ts:whatever")
     with chat.core.db.session() as s:
         assert s.get(Complaint, cid).status == "new"
         refused = s.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()
-        assert len(refused) == 9
+        assert len(refused) == 7
+        malformed = s.scalars(select(AuditEvent)
+                              .where(AuditEvent.action == "button.malformed")).all()
+        # a rating press is private: its kind only, never the ticket beside the presser
+        assert [a.detail["callback"] for a in malformed] == ["tsa:accept:abc", "ts"]
 
 
 def test_invalid_transitions_get_a_clear_reply(chat: ChatHarness) -> None:
@@ -168,7 +175,7 @@ def test_transfer_then_close_and_notes_are_required(chat: ChatHarness) -> None:
     out = chat.send("supervisor", "已核实并整改")
     assert "[满意] [基本满意] [不满意]" in out
     chat.press("villager", "不满意")
-    assert "已经评价过了" in press_data(chat, "villager", "ts:r:1:good")
+    assert "已经评价过了" in press_data(chat, "villager", RateButton.of(1, "good").pack())
     with chat.core.db.session() as s:
         actions = [e.action for e in s.scalars(select(ComplaintEvent).order_by(ComplaintEvent.id))]
         assert actions == ["filed", "accept", "transfer", "close", "rated"]
@@ -208,7 +215,7 @@ def test_villager_free_text_offers_a_complaint_and_nobody_else(chat: ChatHarness
     assert "请选择问题的类别" in chat.press("villager", "我要反映问题")
     cadre_out = chat.send("cadre1", "村口的路灯坏了")  # staff text goes to the knowledge base
     assert "我要反映问题" not in cadre_out and "知识库" in cadre_out
-    assert "反映问题是给村民用的" in press_data(chat, "cadre1", "ts:new")
+    assert "反映问题是给村民用的" in press_data(chat, "cadre1", NewComplaintButton().pack())
     help_text = chat.send("villager", "/help")
     assert "/complain — 反映问题" in help_text and "/mytickets" in help_text
     assert "/complain" not in chat.send("cadre1", "/help")

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from conversations.complaints.export import export_month, satisfaction
 from services import complaints as svc
-from services.complaints_export import export_month, satisfaction
 from services.demo import load_demo
 from services.errors import UserError
 from storage.db import Database

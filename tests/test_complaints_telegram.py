@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from conversations.complaints.buttons import TicketButton
 from core.app import BotCore
 from storage.models import AuditEvent, Complaint, Identity, Member, OutboxMessage, Villager
 from tests.fake_telegram import FakeTelegram, photo_captioned, said
@@ -142,12 +143,12 @@ async def test_forged_button_in_the_group_is_refused(fake_tg: FakeTelegram,
                                tz="Asia/Shanghai", daily_limit=5)
         cid = c.id
     mark = fake_tg.mark()
-    fake_tg.push_callback(CADRE_TG, f"ts:close:{cid}", chat_id=GROUP)
+    fake_tg.push_callback(CADRE_TG, TicketButton("close", cid).pack(), chat_id=GROUP)
     await fake_tg.wait_for(said("您没有办理这件群众反映的权限", GROUP), since=mark)
     with tg_group.core.db.session() as s:
         assert s.get(Complaint, cid).status == "new"
         refused = s.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()
-        assert refused and refused[-1].detail["callback"] == f"ts:close:{cid}"
+        assert refused and refused[-1].detail["callback"] == f"tsa:close:{cid}"
 
 
 async def test_many_photos_and_a_long_card_reach_the_supervisor(fake_tg: FakeTelegram,
@@ -175,7 +176,7 @@ async def test_many_photos_and_a_long_card_reach_the_supervisor(fake_tg: FakeTel
     assert [c.method for c in sent] == ["sendPhoto"] * 3 + ["sendMessage"] * (len(sent) - 3)
     assert fake_tg.sent_photo_ids(SUPERVISOR_TG) == ids
     assert "反映人：匿名" in sent[3].params["text"]
-    assert text.buttons["受理"].startswith("ts:accept:")  # buttons on the last part
+    assert text.buttons["受理"].startswith("tsa:accept:")  # buttons on the last part
     for c in calls:
         blob = json.dumps(c.params, ensure_ascii=False)
         assert not any(secret in blob for secret in SECRETS), blob

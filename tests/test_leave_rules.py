@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.app import BotCore
 from services import leave as rules
+from services.actors import Actor, actor_for_member
 from services.config import Settings
 from services.dates import DateRange
 from services.errors import PermissionDenied, UserError
@@ -38,15 +39,21 @@ def who(s: Session, name: str) -> Member:
     return s.scalar(select(Member).where(Member.name == name))
 
 
+def as_(s: Session, name_or_id: str | int) -> Actor:
+    """The member as the typed actor services authorise."""
+    m = s.get(Member, name_or_id) if isinstance(name_or_id, int) else who(s, name_or_id)
+    return actor_for_member(m)
+
+
 def ask(s: Session, policy: rules.LeavePolicy, name: str, start: date, end: date | None = None,
         kind: str = "事假", today: date = TODAY, halves: tuple = (None, None)):  # type: ignore[no-untyped-def]
-    return rules.request_leave(s, policy, member_id=who(s, name).id, kind=kind,
+    return rules.request_leave(s, policy, actor=as_(s, name), kind=kind,
                                r=DateRange(start, end or start, *halves), reason="家中有事",
                                today=today, now=NOW)
 
 
 def approve(s: Session, lv, today: date = TODAY) -> rules.Decision:  # type: ignore[no-untyped-def]
-    return rules.decide(s, lv.id, actor_member_id=lv.approver_id, approve=True, now=NOW,
+    return rules.decide(s, lv.id, actor=as_(s, lv.approver_id), approve=True, now=NOW,
                         today=today)
 
 
@@ -78,10 +85,13 @@ def test_half_day_overlap_is_exact() -> None:
 # -- requests ----------------------------------------------------------------------------
 def test_overlap_with_existing_leave_is_refused_cancelled_is_not(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
     first = ask(s, policy, "张驻村", date(2026, 11, 30), date(2026, 12, 2))
-    with pytest.raises(UserError, match="重叠：11月30日至12月2日 事假（待审批）"):
+    with pytest.raises(UserError, match="重叠：11月30日至12月2日 事假（待审批）") as exc:
         ask(s, policy, "张驻村", date(2026, 12, 2), date(2026, 12, 4))
+    assert exc.value.code == "leave.overlap"
+    assert exc.value.params == {"leave_id": first.id, "period": "11月30日至12月2日",
+                                "kind": "事假", "status": "待审批"}
     ask(s, policy, "赵驻村", date(2026, 12, 2))  # someone else's leave is no clash
-    rules.cancel(s, first.id, actor_member_id=first.member_id, today=TODAY, now=NOW)
+    rules.cancel(s, first.id, actor=as_(s, first.member_id), today=TODAY, now=NOW)
     assert ask(s, policy, "张驻村", date(2026, 12, 2), date(2026, 12, 4)).status == "pending"
 
 
@@ -92,8 +102,10 @@ def test_morning_and_afternoon_leave_on_the_same_day_are_both_allowed(s: Session
 
 def test_past_dates_beyond_the_limit_are_refused(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
     assert ask(s, policy, "张驻村", TODAY - timedelta(days=3), kind="病假")  # 补请 within 3 days
-    with pytest.raises(UserError, match="已经过去4天，只能补请3天以内"):
+    with pytest.raises(UserError, match="已经过去4天，只能补请3天以内") as exc:
         ask(s, policy, "赵驻村", TODAY - timedelta(days=4), kind="病假")
+    assert exc.value.code == "leave.too_far_back"
+    assert exc.value.params == {"start": "11月19日", "days": 4, "limit": 3}
 
 
 def test_flexible_balance_is_per_month_across_a_month_boundary(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
@@ -105,8 +117,10 @@ def test_flexible_balance_is_per_month_across_a_month_boundary(s: Session, polic
     approve(s, lv)
     assert rules.flexible_balance(s, policy, cadre, 2026, 12).used == D(2)
     # December has 1 day left: two more working days are refused, one is fine.
-    with pytest.raises(UserError, match="12月的弹性休假只剩1天（每月3天），这次12月要用2天"):
+    with pytest.raises(UserError, match="12月的弹性休假只剩1天（每月3天），这次12月要用2天") as exc:
         ask(s, policy, "张驻村", date(2026, 12, 7), date(2026, 12, 8), kind="弹性休假")
+    assert exc.value.code == "leave.flexible_exceeded"
+    assert exc.value.params == {"month": 12, "left": "1", "quota": "3", "need": "2"}
     ask(s, policy, "张驻村", date(2026, 12, 7), kind="弹性休假")
     # weekends do not use the allowance
     ask(s, policy, "张驻村", date(2026, 12, 12), date(2026, 12, 13), kind="弹性休假")
@@ -141,22 +155,24 @@ def test_chain_is_configuration(s: Session) -> None:
 
 def test_only_the_approver_decides_and_a_second_press_changes_nothing(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
     lv = ask(s, policy, "张驻村", date(2026, 11, 30))
-    with pytest.raises(PermissionDenied, match="只有王组长可以处理"):
-        rules.decide(s, lv.id, actor_member_id=who(s, "赵驻村").id, approve=True, now=NOW,
+    with pytest.raises(PermissionDenied, match="只有王组长可以处理") as exc:
+        rules.decide(s, lv.id, actor=as_(s, "赵驻村"), approve=True, now=NOW,
                      today=TODAY)
+    assert (exc.value.code, exc.value.params) == ("leave.not_approver", {"approver": "王组长"})
     assert lv.status == "pending"
     assert approve(s, lv).changed
-    again = rules.decide(s, lv.id, actor_member_id=lv.approver_id, approve=False, now=NOW,
+    again = rules.decide(s, lv.id, actor=as_(s, lv.approver_id), approve=False, now=NOW,
                          today=TODAY, note="不行")
     assert not again.changed and lv.status == "approved"
 
 
 def test_rejection_needs_a_reason(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
     lv = ask(s, policy, "张驻村", date(2026, 11, 30))
-    with pytest.raises(UserError, match="驳回需要写明理由"):
-        rules.decide(s, lv.id, actor_member_id=lv.approver_id, approve=False, now=NOW,
+    with pytest.raises(UserError, match="驳回需要写明理由") as exc:
+        rules.decide(s, lv.id, actor=as_(s, lv.approver_id), approve=False, now=NOW,
                      today=TODAY, note=" ")
-    rules.decide(s, lv.id, actor_member_id=lv.approver_id, approve=False, now=NOW, today=TODAY,
+    assert exc.value.code == "leave.reason_required"
+    rules.decide(s, lv.id, actor=as_(s, lv.approver_id), approve=False, now=NOW, today=TODAY,
                  note="月底迎检，请改期")
     assert (lv.status, lv.decision_note) == ("rejected", "月底迎检，请改期")
 
@@ -173,11 +189,13 @@ def test_approval_after_the_start_date_is_allowed_and_flagged(s: Session, policy
 def test_cancel_before_start_only_and_only_by_the_requester(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
     lv = ask(s, policy, "张驻村", date(2026, 11, 30))
     approve(s, lv)
-    with pytest.raises(PermissionDenied):
-        rules.cancel(s, lv.id, actor_member_id=who(s, "王组长").id, today=TODAY, now=NOW)
-    with pytest.raises(UserError, match="已经开始，不能再取消"):
-        rules.cancel(s, lv.id, actor_member_id=lv.member_id, today=date(2026, 11, 30), now=NOW)
-    assert rules.cancel(s, lv.id, actor_member_id=lv.member_id, today=TODAY, now=NOW).changed
+    with pytest.raises(PermissionDenied) as denied:
+        rules.cancel(s, lv.id, actor=as_(s, "王组长"), today=TODAY, now=NOW)
+    assert denied.value.code == "leave.not_own_cancel"
+    with pytest.raises(UserError, match="已经开始，不能再取消") as exc:
+        rules.cancel(s, lv.id, actor=as_(s, lv.member_id), today=date(2026, 11, 30), now=NOW)
+    assert exc.value.code == "leave.cancel_started"
+    assert rules.cancel(s, lv.id, actor=as_(s, lv.member_id), today=TODAY, now=NOW).changed
     assert lv.status == "cancelled"
     assert rules.leave_dates(s, lv.member_id, date(2026, 11, 1), date(2026, 12, 31)) == {}
 
@@ -186,7 +204,7 @@ def test_cancel_before_start_only_and_only_by_the_requester(s: Session, policy) 
 def test_early_return_shortens_the_leave(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
     lv = ask(s, policy, "张驻村", date(2026, 11, 30), date(2026, 12, 2), kind="弹性休假")
     approve(s, lv)
-    plan = rules.report_back(s, lv.id, actor_member_id=lv.member_id, back_on=date(2026, 12, 1),
+    plan = rules.report_back(s, lv.id, actor=as_(s, lv.member_id), back_on=date(2026, 12, 1),
                              back_half=None, today=date(2026, 12, 1), now=NOW)
     assert plan.early and rules.count_days(plan.actual) == (D(1), D(1))
     assert rules.leave_dates(s, lv.member_id, date(2026, 11, 1), date(2026, 12, 31)) == {
@@ -198,7 +216,7 @@ def test_early_return_shortens_the_leave(s: Session, policy) -> None:  # type: i
 def test_back_in_the_afternoon_counts_the_morning(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
     lv = ask(s, policy, "张驻村", date(2026, 11, 30), date(2026, 12, 2))
     approve(s, lv)
-    rules.report_back(s, lv.id, actor_member_id=lv.member_id, back_on=date(2026, 12, 1),
+    rules.report_back(s, lv.id, actor=as_(s, lv.member_id), back_on=date(2026, 12, 1),
                       back_half="pm", today=date(2026, 12, 1), now=NOW)
     assert rules.leave_dates(s, lv.member_id, date(2026, 11, 30), date(2026, 12, 2)) == {
         date(2026, 11, 30): D(1), date(2026, 12, 1): D("0.5")}
@@ -207,7 +225,7 @@ def test_back_in_the_afternoon_counts_the_morning(s: Session, policy) -> None:  
 def test_back_on_the_first_day_means_no_leave_taken(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
     lv = ask(s, policy, "张驻村", date(2026, 11, 30), date(2026, 12, 2))
     approve(s, lv)
-    rules.report_back(s, lv.id, actor_member_id=lv.member_id, back_on=date(2026, 11, 30),
+    rules.report_back(s, lv.id, actor=as_(s, lv.member_id), back_on=date(2026, 11, 30),
                       back_half=None, today=date(2026, 11, 30), now=NOW)
     assert rules.leave_dates(s, lv.member_id, date(2026, 11, 1), date(2026, 12, 31)) == {}
 
@@ -215,7 +233,7 @@ def test_back_on_the_first_day_means_no_leave_taken(s: Session, policy) -> None:
 def test_late_return_keeps_the_approved_days(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
     lv = ask(s, policy, "张驻村", date(2026, 11, 30), date(2026, 12, 1), halves=(None, "am"))
     approve(s, lv)
-    plan = rules.report_back(s, lv.id, actor_member_id=lv.member_id, back_on=date(2026, 12, 4),
+    plan = rules.report_back(s, lv.id, actor=as_(s, lv.member_id), back_on=date(2026, 12, 4),
                              back_half=None, today=date(2026, 12, 4), now=NOW)
     assert plan.late_days == 2 and not plan.early
     assert rules.leave_dates(s, lv.member_id, date(2026, 11, 1), date(2026, 12, 31)) == {
@@ -225,13 +243,15 @@ def test_late_return_keeps_the_approved_days(s: Session, policy) -> None:  # typ
 def test_back_is_refused_for_others_and_for_the_future(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
     lv = ask(s, policy, "张驻村", date(2026, 11, 30))
     approve(s, lv)
-    with pytest.raises(PermissionDenied):
-        rules.report_back(s, lv.id, actor_member_id=who(s, "赵驻村").id,
+    with pytest.raises(PermissionDenied) as denied:
+        rules.report_back(s, lv.id, actor=as_(s, "赵驻村"),
                           back_on=date(2026, 11, 30), back_half=None, today=date(2026, 12, 1),
                           now=NOW)
-    with pytest.raises(UserError, match="不能晚于今天"):
-        rules.report_back(s, lv.id, actor_member_id=lv.member_id, back_on=date(2026, 12, 2),
+    assert denied.value.code == "leave.not_own_back"
+    with pytest.raises(UserError, match="不能晚于今天") as exc:
+        rules.report_back(s, lv.id, actor=as_(s, lv.member_id), back_on=date(2026, 12, 2),
                           back_half=None, today=date(2026, 12, 1), now=NOW)
+    assert exc.value.code == "leave.back_future"
 
 
 # -- contracts ---------------------------------------------------------------------------
@@ -248,7 +268,7 @@ def test_contracts_pending_approvals_unreturned_leave_dates(s: Session, policy) 
     assert rules.unreturned(s, team, date(2026, 11, 26)) == [a, b]
     assert rules.leave_dates(s, b.member_id, date(2026, 11, 1), date(2026, 11, 30)) == {
         date(2026, 11, 25): D("0.5")}
-    rules.report_back(s, a.id, actor_member_id=a.member_id, back_on=date(2026, 11, 25),
+    rules.report_back(s, a.id, actor=as_(s, a.member_id), back_on=date(2026, 11, 25),
                       back_half=None, today=date(2026, 11, 26), now=NOW)
     assert rules.unreturned(s, team, date(2026, 11, 26)) == [b]
 
@@ -257,14 +277,14 @@ def test_year_totals_use_days_actually_taken(s: Session, policy) -> None:  # typ
     lv = ask(s, policy, "张驻村", date(2026, 11, 24), date(2026, 11, 26), kind="病假")
     approve(s, lv)
     ask(s, policy, "张驻村", date(2026, 11, 27), kind="公差/出差")
-    rules.report_back(s, lv.id, actor_member_id=lv.member_id, back_on=date(2026, 11, 25),
+    rules.report_back(s, lv.id, actor=as_(s, lv.member_id), back_on=date(2026, 11, 25),
                       back_half=None, today=date(2026, 11, 25), now=NOW)
     assert rules.year_totals(s, policy, lv.member_id, 2026) == {"病假": D(1), "公差/出差": D(1)}
 
 
 def test_every_change_is_an_event_and_nothing_is_deleted(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
     lv = ask(s, policy, "张驻村", date(2026, 11, 30))
-    rules.cancel(s, lv.id, actor_member_id=lv.member_id, today=TODAY, now=NOW)
+    rules.cancel(s, lv.id, actor=as_(s, lv.member_id), today=TODAY, now=NOW)
     rows = s.scalars(select(LeaveEvent).where(LeaveEvent.leave_id == lv.id)).all()
     assert [(e.action, e.actor) for e in rows] == [
         ("requested", f"member:{lv.member_id}"), ("cancelled", f"member:{lv.member_id}")]
@@ -273,11 +293,11 @@ def test_every_change_is_an_event_and_nothing_is_deleted(s: Session, policy) -> 
 
 # -- neighbours: the export sheet and the attendance line --------------------------------
 def test_leave_sheet_lists_the_months_leave_with_actual_days(s: Session, policy) -> None:  # type: ignore[no-untyped-def]
-    from services.leave_export import leave_sheet
+    from conversations.leave.sheet import leave_sheet
 
     lv = ask(s, policy, "张驻村", date(2026, 11, 30), date(2026, 12, 2), kind="弹性休假")
     approve(s, lv)
-    rules.report_back(s, lv.id, actor_member_id=lv.member_id, back_on=date(2026, 12, 1),
+    rules.report_back(s, lv.id, actor=as_(s, lv.member_id), back_on=date(2026, 12, 1),
                       back_half=None, today=date(2026, 12, 1), now=NOW)
     ask(s, policy, "赵驻村", date(2027, 1, 5))  # another month: not listed
     headers, rows, widths = leave_sheet(s, lv.team_id, date(2026, 12, 1))

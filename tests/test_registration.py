@@ -192,17 +192,18 @@ def test_invite_codes_and_names_are_refused_with_typed_errors(chat: ChatHarness)
 def test_me_start_and_the_confirm_button_speak_of_the_person_not_the_id(chat: ChatHarness) -> None:
     """A villager whose id equals a cadre's member id is the villager everywhere, and nobody
     can press someone else's registration button."""
-    from tests.strangers import add_strangers, press
+    from tests.strangers import STRANGERS, UNREGISTERED, add_strangers, press_data, villager_as
 
-    add_strangers(chat.core, "张驻村")
-    me = chat.send("collider", "/me")
-    assert "姓名：孙二婶" in me and "身份：村民" in me and "所在村：示范县示范镇幸福村" in me
-    assert "张驻村" not in me and "工作队" not in me
-    assert "您已经注册为村民「孙二婶」" in chat.send("collider", "/start")
-    assert "您是村民" in chat.send("collider", "/help")
+    add_strangers(chat)
+    twin = villager_as(chat, "cadre1")
+    me = chat.send(twin, "/me")
+    assert "身份：村民" in me and "所在村：示范县示范镇幸福村" in me
+    assert "张驻村" not in me and "工作队" not in me and "任期" not in me
+    assert "您已经注册为村民" in chat.send(twin, "/start")
+    assert "您是村民" in chat.send(twin, "/help")
     code = _invite(chat.core, Role.CADRE, name="周敏")
     assert "[是我，确认注册]" in chat.send("zm", f"/start {code}")
-    for user in ("collider", "cadre_b", "supervisor_b", "admin_b", "nobody"):
-        assert "失效" in press(chat.core, user, "d:register:yes")
+    for user in (twin, *STRANGERS, UNREGISTERED):
+        assert "失效" in press_data(chat, user, "d:register:yes")
     assert "注册成功" in chat.press("zm", "是我，确认注册")
-    assert "还没有注册" in chat.send("nobody", "/me")
+    assert "还没有注册" in chat.send(UNREGISTERED, "/me")

@@ -192,7 +192,8 @@ def test_leader_opens_a_members_photos_from_the_team_list(chat: ChatHarness) -> 
     assert "按钮已经失效" in garbled and "RP-1" not in garbled
     with chat.core.db.session() as s:
         refusals = s.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()
-        assert [a.detail["callback"] for a in refusals][-1:] == [
-            chat.channel._buttons["leader"]["📷 张驻村（2张）"]]
+        assert [(a.actor, a.detail) for a in refusals][-1:] == [
+            ("member:4", {"detail": "reports.not_reader",
+                          "callback": chat.channel._buttons["leader"]["📷 张驻村（2张）"]})]
         malformed = s.scalars(select(AuditEvent).where(AuditEvent.action == "button.malformed")).all()
         assert [a.detail["callback"] for a in malformed] == ["rp:ph:abc"]

@@ -1,7 +1,8 @@
-"""Every report button and command pressed or sent by the wrong person: a villager whose id
-equals the author's member id, a cadre and a leader of another county's team, that county's
-supervisor and administrator, and someone never registered. Each is refused in words, the
-refusal is audited, and nothing of the author's report is shown or changed."""
+"""Every report button and command pressed or sent by the wrong person (tests/strangers.py):
+a villager whose id equals the author's member id, a cadre and a leader of another team,
+another county's supervisor and administrator, and someone never registered. Each is
+refused in words, the refusal is audited, and nothing of the author's report is shown or
+changed."""
 
 from __future__ import annotations
 
@@ -12,17 +13,32 @@ from conversations.reports.flow import MyReportsPage, OfferButton, ReportButton,
 from services import reports as rs
 from services.actors import actor_for_member, actor_for_villager
 from services.errors import PermissionDenied
-from storage.models import DailyReport, Identity, Member, PendingReportText, Villager
+from storage.models import AuditEvent, DailyReport, Identity, Member, PendingReportText, Villager
 from tests.harness import ChatHarness
-from tests.strangers import STRANGERS, add_strangers, audit_rows, press
+from tests.strangers import (
+    STRANGERS,
+    UNREGISTERED,
+    add_other_leader,
+    add_strangers,
+    press_data,
+    refused_rows,
+    villager_as,
+)
 
 SECRET = "王五家屋顶漏雨，需要尽快修缮"
 LONG_TEXT = "今天上午参加镇里的产业推进会，下午回村和村两委研究合作社分红方案，晚上入户宣传医保政策。"
+# who may not press cadre1's buttons: "twin" stands for the villager sharing cadre1's id
+WRONG = ("twin", *STRANGERS, UNREGISTERED)
 
 
 @pytest.fixture
-def strangers(chat: ChatHarness) -> dict[str, int]:
-    return add_strangers(chat.core, "张驻村")
+def people(chat: ChatHarness) -> dict[str, str]:
+    """Console user of each wrong person, by role in these tests."""
+    add_strangers(chat)
+    users = {u: u for u in (*STRANGERS, UNREGISTERED)}
+    users["twin"] = villager_as(chat, "cadre1")
+    users["otherleader"] = add_other_leader(chat)
+    return users
 
 
 def _report(chat: ChatHarness) -> int:
@@ -36,29 +52,38 @@ def _report(chat: ChatHarness) -> int:
 def _who(chat: ChatHarness, user: str) -> str:
     with chat.core.db.session() as s:
         ident = s.scalar(select(Identity).where(Identity.external_id == user))
+        if ident is None:
+            return f"console:{user}"
         return f"member:{ident.member_id}" if ident.member_id else f"villager:{ident.villager_id}"
 
 
-def _refused(chat: ChatHarness, user: str, data: str, words: str, code: str) -> None:
-    out = press(chat.core, user, data)
-    if user == "nobody":
+def _unregistered_rows(chat: ChatHarness) -> list[AuditEvent]:
+    with chat.core.db.session() as s:
+        return list(s.scalars(select(AuditEvent).where(
+            AuditEvent.action == "button.unregistered").order_by(AuditEvent.id)))
+
+
+def _refused(chat: ChatHarness, user: str, data: str, words: str, code: str) -> str:
+    """Press as `user`; assert the refusal and its audit row; return what was said."""
+    out = press_data(chat, user, data)
+    if user == UNREGISTERED:
         assert "还没有注册" in out
-        rows = audit_rows(chat.core, "button.unregistered")
-        assert rows and rows[-1].detail["callback"] == data
-        return
+        assert _unregistered_rows(chat)[-1].detail["callback"] == data
+        return out
     assert words in out, (user, out)
-    rows = audit_rows(chat.core, "refused", _who(chat, user))
-    assert rows and (rows[-1].detail["detail"], rows[-1].detail["callback"]) == (code, data)
+    row = refused_rows(chat, [_who(chat, user)])[-1]
+    assert row.detail == {"detail": code, "callback": data}
+    return out
 
 
 def test_the_villager_with_the_cadres_id_is_not_the_cadre(chat: ChatHarness,
-                                                          strangers: dict[str, int]) -> None:
+                                                          people: dict[str, str]) -> None:
     """Issue #10: rp:full and rp:ph compared the report's member id with a bare actor id."""
     report_id = _report(chat)
     with chat.core.db.session() as s:
         cadre = s.scalar(select(Member).where(Member.name == "张驻村"))
-        villager = s.get(Villager, strangers["collider"])
-        assert villager.id == cadre.id
+        villager = s.get(Villager, cadre.id)
+        assert villager is not None
         report = s.get(DailyReport, report_id)
         assert rs.require_reader(actor_for_member(cadre), report) is report
         with pytest.raises(PermissionDenied) as exc:
@@ -67,30 +92,30 @@ def test_the_villager_with_the_cadres_id_is_not_the_cadre(chat: ChatHarness,
         with pytest.raises(PermissionDenied):
             rs.require_team_viewer(actor_for_villager(villager))
     for action in ("full", "ph"):
-        data = ReportButton(action, report_id).pack()
-        out = press(chat.core, "collider", data)
+        out = press_data(chat, people["twin"], ReportButton(action, report_id).pack())
         assert "您不能查看这篇日志" in out and SECRET not in out and "SECRET-PHOTO" not in out
 
 
-@pytest.mark.parametrize("user", STRANGERS)
+@pytest.mark.parametrize("who", [*WRONG, "otherleader"])
 @pytest.mark.parametrize("action", ["full", "ph"])
-def test_someone_elses_report_is_not_shown(chat: ChatHarness, strangers: dict[str, int],
-                                           user: str, action: str) -> None:
+def test_someone_elses_report_is_not_shown(chat: ChatHarness, people: dict[str, str],
+                                           who: str, action: str) -> None:
     report_id = _report(chat)
     data = ReportButton(action, report_id).pack()
-    assert SECRET in press(chat.core, "leader", ReportButton("full", report_id).pack())
-    _refused(chat, user, data, "您不能查看这篇日志", "reports.not_reader")
-    assert SECRET not in press(chat.core, user, data)
+    assert SECRET in press_data(chat, "leader", ReportButton("full", report_id).pack())
+    out = _refused(chat, people[who], data, "您不能查看这篇日志", "reports.not_reader")
+    assert SECRET not in out and "SECRET-PHOTO" not in out
 
 
-@pytest.mark.parametrize("user", STRANGERS)
+@pytest.mark.parametrize("who", [*WRONG, "otherleader"])
 @pytest.mark.parametrize("action", ["save", "no"])
 def test_someone_elses_free_text_is_neither_saved_nor_dropped(
-        chat: ChatHarness, strangers: dict[str, int], user: str, action: str) -> None:
+        chat: ChatHarness, people: dict[str, str], who: str, action: str) -> None:
     assert "[存为今日日志] [不用了]" in chat.send("cadre1", LONG_TEXT)
     with chat.core.db.session() as s:
         pid = s.scalar(select(PendingReportText.id))
-    _refused(chat, user, OfferButton(action, pid).pack(), "不是您发的", "reports.pending_not_yours")
+    _refused(chat, people[who], OfferButton(action, pid).pack(), "不是您发的",
+             "reports.pending_not_yours")
     with chat.core.db.session() as s:
         assert s.get(PendingReportText, pid).used_at is None
         assert s.scalar(select(DailyReport.id)) is None
@@ -98,66 +123,65 @@ def test_someone_elses_free_text_is_neither_saved_nor_dropped(
     assert "请核对" in chat.press("cadre1", "存为今日日志")
 
 
-@pytest.mark.parametrize("user", ["collider", "supervisor_b", "admin_b", "nobody"])
-def test_the_older_reports_page_is_for_team_members(chat: ChatHarness, strangers: dict[str, int],
-                                                    user: str) -> None:
+@pytest.mark.parametrize("who", ["twin", "othersup", "otheradmin", UNREGISTERED])
+def test_the_older_reports_page_is_for_team_members(chat: ChatHarness, people: dict[str, str],
+                                                    who: str) -> None:
     _report(chat)
-    _refused(chat, user, MyReportsPage(0).pack(), "只有工作队成员", "reports.team_only")
-    assert SECRET not in press(chat.core, user, MyReportsPage(0).pack())
+    out = _refused(chat, people[who], MyReportsPage(0).pack(), "只有工作队成员", "reports.team_only")
+    assert SECRET not in out
 
 
 def test_a_cadre_of_another_team_pages_through_their_own_reports(
-        chat: ChatHarness, strangers: dict[str, int]) -> None:
+        chat: ChatHarness, people: dict[str, str]) -> None:
     _report(chat)
-    out = press(chat.core, "cadre_b", MyReportsPage(0).pack())
+    out = press_data(chat, "othercadre", MyReportsPage(0).pack())
     assert "您还没有提交过工作日志" in out and SECRET not in out
 
 
-@pytest.mark.parametrize("user", ["collider", "cadre_b", "supervisor_b", "admin_b", "nobody"])
+@pytest.mark.parametrize("who", ["twin", "othercadre", "othersup", "otheradmin", UNREGISTERED])
 def test_the_day_before_button_is_for_the_teams_leaders(chat: ChatHarness,
-                                                        strangers: dict[str, int],
-                                                        user: str) -> None:
+                                                        people: dict[str, str], who: str) -> None:
     _report(chat)
     data = TeamDayButton(chat.clock.now().date()).pack()
-    _refused(chat, user, data, "只有本队的组长和第一书记", "reports.viewers_only")
-    assert SECRET not in press(chat.core, user, data)
+    out = _refused(chat, people[who], data, "只有本队的组长和第一书记", "reports.viewers_only")
+    assert SECRET not in out
 
 
 def test_a_leader_of_another_team_sees_only_their_own_team(chat: ChatHarness,
-                                                           strangers: dict[str, int]) -> None:
+                                                           people: dict[str, str]) -> None:
     _report(chat)
-    out = press(chat.core, "leader_b", TeamDayButton(chat.clock.now().date()).pack())
-    assert "别村驻村工作队" in out and "张驻村" not in out and SECRET not in out
-    assert "张驻村" not in chat.send("leader_b", "/reports")
+    out = press_data(chat, "otherleader", TeamDayButton(chat.clock.now().date()).pack())
+    assert "邻村驻村工作队" in out and "张驻村" not in out and SECRET not in out
+    assert "张驻村" not in chat.send("otherleader", "/reports")
     assert "张驻村" in chat.send("leader", "/reports")
 
 
-@pytest.mark.parametrize("user", ["collider", "supervisor_b", "admin_b", "nobody"])
+@pytest.mark.parametrize("who", ["twin", "othersup", "otheradmin", UNREGISTERED])
 def test_report_commands_refuse_people_outside_work_teams(chat: ChatHarness,
-                                                          strangers: dict[str, int],
-                                                          user: str) -> None:
+                                                          people: dict[str, str],
+                                                          who: str) -> None:
     _report(chat)
-    who = "console:nobody" if user == "nobody" else _who(chat, user)
-    code = "core.not_registered" if user == "nobody" else "core.only_for"
+    user = people[who]
+    code = "core.not_registered" if who == UNREGISTERED else "core.only_for"
     for command in ("/report", "日志", "/myreports", "/reports"):
-        before = len(audit_rows(chat.core, "refused", who))
+        before = len(refused_rows(chat, [_who(chat, user)]))
         out = chat.send(user, command)
-        assert ("还没有注册" if user == "nobody" else "只对") in out, (user, command, out)
+        assert ("还没有注册" if who == UNREGISTERED else "只对") in out, (user, command, out)
         assert SECRET not in out
-        rows = audit_rows(chat.core, "refused", who)
+        rows = refused_rows(chat, [_who(chat, user)])
         assert len(rows) == before + 1 and rows[-1].detail["detail"] == code
 
 
-def test_a_cadre_may_not_open_the_team_list(chat: ChatHarness, strangers: dict[str, int]) -> None:
+def test_a_cadre_may_not_open_the_team_list(chat: ChatHarness, people: dict[str, str]) -> None:
     _report(chat)
-    out = chat.send("cadre_b", "/reports")
+    out = chat.send("othercadre", "/reports")
     assert "只对第一书记、组长（队长）开放" in out and SECRET not in out
-    assert audit_rows(chat.core, "refused", _who(chat, "cadre_b"))[-1].detail["detail"] == "core.only_for"
+    assert refused_rows(chat, [_who(chat, "othercadre")])[-1].detail["detail"] == "core.only_for"
 
 
 def test_a_dialog_button_of_someone_elses_report_dialog_is_stale(
-        chat: ChatHarness, strangers: dict[str, int]) -> None:
+        chat: ChatHarness, people: dict[str, str]) -> None:
     chat.send("cadre1", f"/report 走访。问题：{SECRET}")
-    for user in ("collider", "cadre_b", "supervisor_b"):
-        assert "失效" in press(chat.core, user, "d:report:submit")
+    for who in ("twin", "othercadre", "othersup"):
+        assert "失效" in press_data(chat, people[who], "d:report:submit")
     assert "已提交" in chat.press("cadre1", "提交")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.orm import Session
 
-from conversations.complaints.handling import PREFIX as COMPLAINT_PREFIX
+from conversations.complaints.buttons import offer_button as complaint_button
 from core.callbacks import CallbackData
 from core.context import Ctx
 from core.messages import Button, Incoming, Reply, buttons_row
@@ -90,7 +90,7 @@ def _forward_buttons(ctx: Ctx, q: KbQuestion) -> list[list[Button]]:
     row = [Button(T.BTN_FORWARD, QuestionButton("f", q.id).pack())]
     if ctx.actor is not None and ctx.actor.role == Role.VILLAGER:
         # A villager's "question" may really be a complaint: offer that road too.
-        row.append(Button(T.BTN_COMPLAIN, f"{COMPLAINT_PREFIX}:new"))
+        row.append(complaint_button())
     return [row]
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from core import callbacks
 from core.callbacks import CallbackData
 from core.context import Ctx
 from core.messages import Button, Incoming, Reply, buttons_row, photos
@@ -74,14 +73,6 @@ def _presser(ctx: Ctx) -> Member:
     return ctx.require_member()
 
 
-def _pressed(msg: Incoming) -> str | None:
-    """The value of a dialog button (the router has checked it belongs to this dialog)."""
-    if msg.callback is None:
-        return None
-    _, payload = callbacks.split(msg.callback)
-    return callbacks.DialogButton.unpack(payload).value
-
-
 def _team(ctx: Ctx, team_id: int) -> Team:
     team = ctx.session.get(Team, team_id)
     if team is None:
@@ -140,7 +131,7 @@ class ReportDialog(Dialog):
         # A fresh copy: the stored JSON only counts as changed when it is a new object.
         state = copy.deepcopy(state)
         stage = state["stage"]
-        value = _pressed(msg)
+        value = self.pressed(msg)
         if msg.photos:
             kept = state["draft"].setdefault("photos", [])
             kept.extend(p for p in msg.photos if p not in kept)

@@ -1,4 +1,7 @@
-"""The 请销假 sheet of the monthly Excel export (registered only if services.export exists)."""
+"""The 请销假 sheet of the monthly Excel export: every leave of the team overlapping the month.
+
+Registered with services.export when imported (listed in SHEET_PROVIDERS).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +11,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conversations.leave import text as T
 from services import leave as rules
 from services.clock import local_stamp
 from services.dates import month_bounds
 from services.export import register_sheet
 from storage.models import LeaveRequest, Team
 
-HEADERS = ["姓名", "类型", "开始", "结束", "天数", "工作日", "事由", "状态", "审批人",
-           "审批时间", "审批意见", "实际天数", "销假时间"]
 WIDTHS = [10, 10, 12, 12, 6, 6, 30, 8, 10, 18, 20, 8, 18]
 
 
@@ -31,7 +33,7 @@ def _month(month: Any) -> tuple[date, date]:
 
 
 def _half(d: date, half: str | None) -> str:
-    return d.isoformat() + ({"am": " 上午", "pm": " 下午"}.get(half or "", ""))
+    return d.isoformat() + T.SHEET_HALVES.get(half or "", "")
 
 
 def leave_sheet(session: Session, team_id: int, month: Any) -> tuple[list[str], list[list[Any]], list[int]]:
@@ -54,7 +56,7 @@ def leave_sheet(session: Session, team_id: int, month: Any) -> tuple[list[str], 
             lv.decision_note or "", float(taken) if taken != "" else "",
             local_stamp(lv.returned_at, tz),
         ])
-    return HEADERS, rows, WIDTHS
+    return list(T.SHEET_HEADERS), rows, WIDTHS
 
 
-register_sheet("请销假", leave_sheet, order=35)
+register_sheet(T.SHEET, leave_sheet, order=35)

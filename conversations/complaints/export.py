@@ -1,8 +1,9 @@
 """Monthly complaint export (Excel): details, handling record, and a satisfaction summary.
 
-Anonymous authors are blank in every sheet; the summary gives per village and team the
-counts by status and category and the satisfaction rate (群众满意度, a core assessment
-measure): (满意 + 基本满意) / rated tickets.
+Anonymous authors are blank in every sheet (the author comes from
+services.complaints.author, None when anonymous); the summary gives per village and team
+the counts by status and category and the satisfaction rate (群众满意度, a core
+assessment measure): (满意 + 基本满意) / rated tickets. Headers are in text.py.
 """
 
 from __future__ import annotations
@@ -15,19 +16,11 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from conversations.complaints import text as T
 from services import complaints as svc
 from services.clock import local_stamp
 from services.dates import month_bounds
-from storage.models import Complaint, ComplaintEvent, Team, Village, Villager
-
-DETAIL_HEADERS = [("编号", 18), ("提交时间", 17), ("乡镇", 10), ("村", 10), ("类别", 14),
-                  ("涉及对象", 20), ("反映人", 10), ("联系电话", 14), ("反映内容", 60),
-                  ("地点时间", 24), ("照片数", 8), ("状态", 8), ("受理时间", 17),
-                  ("办结时间", 17), ("处理说明", 40), ("评价", 10)]
-EVENT_HEADERS = [("编号", 18), ("时间", 17), ("操作", 22), ("操作人", 12), ("说明", 60)]
-SUMMARY_HEADERS = [("乡镇", 10), ("村", 10), ("工作队", 22), ("件数", 8), ("待受理", 8),
-                   ("已受理", 8), ("已转办", 8), ("已办结", 8), ("已驳回", 8), ("已评价", 8),
-                   ("满意", 8), ("基本满意", 10), ("不满意", 8), ("满意率", 10)]
+from storage.models import Complaint, ComplaintEvent, Team, Village
 
 
 def month_complaints(session: Session, year: int, month: int,
@@ -60,28 +53,29 @@ def export_month(session: Session, *, year: int, month: int, tz: str, out_path: 
     rows = month_complaints(session, year, month, county_id)
 
     wb = Workbook()
-    detail = _sheet(wb, "投诉明细", DETAIL_HEADERS, first=True)
-    events = _sheet(wb, "办理记录", EVENT_HEADERS)
-    summary = _sheet(wb, "汇总", SUMMARY_HEADERS)
+    detail = _sheet(wb, T.DETAIL_SHEET, T.DETAIL_HEADERS, first=True)
+    events = _sheet(wb, T.EVENTS_SHEET, T.EVENT_HEADERS)
+    summary = _sheet(wb, T.SUMMARY_SHEET, T.SUMMARY_HEADERS)
     per_village: dict[int, list[Complaint]] = defaultdict(list)
     for c in rows:
         per_village[c.village_id].append(c)
         village = session.get(Village, c.village_id)
-        villager = None if c.anonymous else session.get(Villager, c.villager_id)
+        villager = svc.author(session, c)  # None when anonymous: no name, no phone
         evs = list(session.scalars(select(ComplaintEvent).where(
             ComplaintEvent.complaint_id == c.id).order_by(ComplaintEvent.id)))
         last_note = next((e.note for e in reversed(evs) if e.action in svc.ACTIONS and e.note), "")
         detail.append([
             c.ticket_no, local_stamp(c.created_at, tz), village.township.name if village else "",
-            village.name if village else "", c.category, svc.subject_label(session, c),
+            village.name if village else "", c.category, T.subject(svc.subject(session, c)),
             villager.name if villager else "", (villager.phone or "") if villager else "",
             c.text, c.place_time or "", len(c.photos), svc.STATUS_LABELS[c.status],
             local_stamp(c.accepted_at, tz), local_stamp(c.closed_at, tz), last_note,
             svc.RATINGS.get(c.rating or "", "")])
         for e in evs:
             # anonymous authors stay blank, as in the detail sheet
-            who = "系统" if e.actor == "system" else (e.actor_name or "")
-            events.append([c.ticket_no, local_stamp(e.at, tz), svc.EVENT_LABELS.get(e.action, e.action), who or "", e.note or ""])
+            who = T.SYSTEM if e.actor == "system" else (e.actor_name or "")
+            events.append([c.ticket_no, local_stamp(e.at, tz),
+                           T.EVENT_LABELS.get(e.action, e.action), who, e.note or ""])
     for row in detail.iter_rows(min_row=2):
         row[8].alignment = Alignment(wrap_text=True, vertical="top")
     categories: Counter[tuple[int, str]] = Counter()
@@ -99,7 +93,7 @@ def export_month(session: Session, *, year: int, month: int, tz: str, out_path: 
         for c in items:
             categories[(village_id, c.category)] += 1
     summary.append([])
-    summary.append(["村", "类别", "件数"])
+    summary.append(list(T.CATEGORY_HEADERS))
     for (village_id, cat), n in sorted(categories.items()):
         village = session.get(Village, village_id)
         summary.append([village.name if village else "", cat, n])
