@@ -14,7 +14,7 @@ from services import audit
 from services.actors import Actor
 from services.clock import Clock, local
 from services.config import Settings
-from services.errors import UserError
+from services.errors import PermissionDenied, UserError
 from storage.models import Member
 
 if TYPE_CHECKING:
@@ -62,9 +62,9 @@ class Ctx:
         return member
 
     def team_member(self, refusal: str) -> Member:
-        """The speaker as a work-team member, or a polite refusal saying why not."""
+        """The speaker as a work-team member, or a refusal (audited) saying why not."""
         if self.actor is None or not self.actor.in_team:
-            raise UserError(refusal)
+            raise PermissionDenied(refusal)
         return self.require_member()
 
     def notify(self, key: str, reply: Reply, *, member_id: int | None = None,

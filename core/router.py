@@ -81,8 +81,13 @@ class Router:
         if msg.callback is not None:
             return self._on_button(ctx, state_row)
         cmd = msg.command
-        if cmd is None and state_row is None and msg.text:
-            cmd = self._alias(msg.text)
+        if cmd is None and msg.text:
+            if state_row is None:
+                cmd = self._alias(msg.text)
+            elif self.registry.aliases.get(msg.text.strip()) == "cancel":
+                # 「取消」 typed in a dialog ends it: where there are no slash commands it is
+                # the only way out, and no answer to any step is the word 取消 alone
+                cmd = ("cancel", "")
         if cmd is not None:
             return self._on_command(ctx, state_row, *cmd)
         if state_row is not None:

@@ -49,6 +49,7 @@ import copy
 import itertools
 import json
 import mimetypes
+import random
 import socket
 import threading
 import time
@@ -64,6 +65,7 @@ from aiohttp import ClientSession, ClientTimeout, web
 __all__ = [
     "Call",
     "FakeTelegram",
+    "Faults",
     "RateLimits",
     "RateViolation",
     "StoredFile",
@@ -151,6 +153,7 @@ class Call:
     status: int  # HTTP status the fake answered with
     response: JSON  # full JSON body the fake answered with
     time: float  # time.monotonic() at arrival
+    fault: str | None = None  # the injected fault, if any ("429", "500", "reset", "slow")
 
     @property
     def ok(self) -> bool:
@@ -207,6 +210,25 @@ class RateLimits:
     mode: str = "sliding"
     tolerance: float = 0.05
     enforce: bool = False
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Random faults on the calls that send messages, as a flaky network and an
+    overloaded Bot API produce them. Each hit is one of ``kinds``:
+
+    * ``429``   Too Many Requests with ``retry_after`` (not processed);
+    * ``500``   Internal Server Error (not processed);
+    * ``reset`` the connection is dropped before the request is handled (not processed);
+    * ``slow``  the request is handled, but the answer comes ``slow_seconds`` later.
+    """
+
+    rate: float = 0.25
+    kinds: tuple[str, ...] = ("429", "500", "reset", "slow")
+    slow_seconds: float = 7.0
+    retry_after: int = 1
+    seed: int | None = None
+    methods: frozenset[str] = SENT_MESSAGE_METHODS
 
 
 @dataclass
@@ -373,6 +395,9 @@ class FakeTelegram:
         self._fail_next: dict[Any, list[int]] = {}  # chat_id or None(any) -> [n, retry_after]
         self._blocked: set[int | str] = set()
         self._users: dict[int, JSON] = {}
+        self._faults: Faults | None = None
+        self._fault_rng = random.Random()
+        self.fault_counts: dict[str, int] = {}
 
         # rate bookkeeping
         self._windows: dict[Any, deque[float]] = {}
@@ -742,7 +767,41 @@ class FakeTelegram:
         with self._lock:
             return [copy.deepcopy(u) for u, _ in self._queue]
 
+    def _record(self, method: str, params: JSON, files: dict[str, StoredFile], token: str,
+                http_method: str, status: int, body: JSON, arrived: float,
+                fault: str | None) -> None:
+        with self._lock:
+            self._calls.append(
+                Call(
+                    seq=len(self._calls),
+                    method=method,
+                    params=params,
+                    files=files,
+                    token=token,
+                    http_method=http_method,
+                    status=status,
+                    response=body,
+                    time=arrived,
+                    fault=fault,
+                )
+            )
+
     # ------------------------------------------------------------------ failure injection
+
+    def inject_faults(self, faults: Faults | None) -> None:
+        """Fail a share of the sending calls at random (None: stop)."""
+        with self._lock:
+            self._faults = faults
+            self._fault_rng = random.Random(faults.seed if faults else None)
+
+    def _draw_fault(self, method: str) -> str | None:
+        with self._lock:
+            f = self._faults
+            if f is None or method not in f.methods or self._fault_rng.random() >= f.rate:
+                return None
+            kind = self._fault_rng.choice(f.kinds)
+            self.fault_counts[kind] = self.fault_counts.get(kind, 0) + 1
+            return kind
 
     def fail_next(self, chat_id: int | str | None = None, n: int = 1, retry_after: int = 1) -> None:
         """Answer the next ``n`` calls for ``chat_id`` with HTTP 429
@@ -781,6 +840,12 @@ class FakeTelegram:
         photo of a sendMediaGroup album), as the Message JSON returned to the bot at send time."""
         with self._lock:
             return [copy.deepcopy(m) for cid, m in self._sent if chat_id is None or cid == chat_id]
+
+    def sent_log(self, start: int = 0) -> list[tuple[int | str, JSON]]:
+        """(chat id, Message JSON) of messages sent successfully, from position `start` on:
+        incremental reads for drivers that poll (not copied: do not modify)."""
+        with self._lock:
+            return list(self._sent[start:])
 
     def sent_photo_ids(self, chat_id: int | str | None = None) -> list[str]:
         """File ids of the photos the bot sent (sendPhoto or albums), in order."""
@@ -984,12 +1049,26 @@ class FakeTelegram:
         method = handler_name[0] if handler_name else raw_method
         params: JSON = {}
         files: dict[str, StoredFile] = {}
+        fault: str | None = None
         try:
             params, files = await self._parse_params(request)
             if self.token is not None and token != self.token:
                 raise _TelegramError(401, "Unauthorized")
             if handler_name is None:
                 raise _TelegramError(404, "Not Found: method not found")
+            fault = self._draw_fault(method)
+            if fault == "reset":
+                self._record(method, params, files, token, request.method, 0, {}, arrived, fault)
+                assert request.transport is not None
+                request.transport.abort()  # the client sees the connection reset
+                return web.Response(status=500)
+            if fault == "429":
+                raise _TelegramError(429, f"Too Many Requests: retry after {self._faults.retry_after}",  # type: ignore[union-attr]
+                                     {"retry_after": self._faults.retry_after})  # type: ignore[union-attr]
+            if fault == "500":
+                raise _TelegramError(500, "Internal Server Error")
+            if fault == "slow":
+                await asyncio.sleep(self._faults.slow_seconds)  # type: ignore[union-attr]
             self._check_injected_failures(method, params)
             if method in RATE_COUNTED_METHODS and params.get("chat_id") is not None:
                 self._account_rate(method, params.get("chat_id"), arrived)
@@ -997,20 +1076,7 @@ class FakeTelegram:
             status, body = 200, {"ok": True, "result": result}
         except _TelegramError as exc:
             status, body = exc.status, exc.body()
-        with self._lock:
-            self._calls.append(
-                Call(
-                    seq=len(self._calls),
-                    method=method,
-                    params=params,
-                    files=files,
-                    token=token,
-                    http_method=request.method,
-                    status=status,
-                    response=body,
-                    time=arrived,
-                )
-            )
+        self._record(method, params, files, token, request.method, status, body, arrived, fault)
         return web.json_response(
             body, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False)
         )

@@ -121,8 +121,6 @@ def test_every_button_kind_is_typed(registry: Registry) -> None:
         assert not getattr(handler.spec, "legacy", False), prefix
 
 
-@pytest.mark.xfail(strict=True, reason="core: the router reads Chinese command names only "
-                   "outside a dialog, so 「取消」 mid-dialog is taken as an answer")
 def test_cancel_by_its_chinese_name_in_the_middle_of_a_dialog(chat: ChatHarness) -> None:
     chat.send("cadre1", "/report")
     assert "已取消" in chat.send("cadre1", "取消")

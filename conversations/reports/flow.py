@@ -15,7 +15,7 @@ from core.messages import Button, Incoming, Reply, buttons_row, photos
 from core.registry import Command, Dialog, Registry, Replies, Turn
 from services import reports as rs
 from services.dates import month_day, parse_date_range
-from services.errors import NotFound, PermissionDenied, UserError
+from services.errors import NotFound, UserError
 from services.roles import TEAM_ROLES
 from services.text import split_for_display
 from services.text_intent import looks_like_report
@@ -67,10 +67,7 @@ def _member(ctx: Ctx) -> Member:
 def _presser(ctx: Ctx) -> Member:
     """The team member pressing a button about their own records; anyone else (a forged or
     forwarded button) is refused with an audit row."""
-    actor = ctx.require_actor()
-    if actor.kind != "member" or not actor.in_team:
-        raise PermissionDenied("reports.team_only")
-    return ctx.require_member()
+    return ctx.team_member("reports.team_only")
 
 
 def _team(ctx: Ctx, team_id: int) -> Team:

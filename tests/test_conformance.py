@@ -1,0 +1,115 @@
+"""The conformance suite: the same stream of real flows on every channel and database,
+with kill -9 at random moments, faults on a quarter of the sends and a database that
+refuses connections; nothing accepted is lost, nothing is done or sent twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from services.clock import utcnow
+from storage.db import Database
+from tests.conformance.outage import SqliteLock, TcpProxy
+from tests.conformance.population import populate
+from tests.conformance.runner import BotProcess, run_stream
+from tests.conformance.sides import TelegramSide
+from tests.conformance.verify import verify
+from tests.fake_telegram import FakeTelegram, Faults
+from tests.live import TELEGRAM_TOKEN
+
+CADRES, VILLAGERS = 15, 16  # 15 x 10 + 15 approvals + 16 x 9 = 309 updates
+FAST_SLOW = 1.0  # seconds a "slow" answer takes here; bench/fault_bench.py uses 7
+OUTAGE_SECONDS = 15.0
+
+
+def _telegram_env(db_url: str, fake: FakeTelegram, **extra: str) -> dict[str, str]:
+    return {"DATABASE_URL": db_url, "BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_BASE_URL": fake.url,
+            "WORKER_NAME": "conformance", "REMINDERS_SEED_DEFAULTS": "false",
+            "TICK_SECONDS": "3600", **extra}
+
+
+def test_telegram_stream_with_kill9(any_db_url: str, tmp_path: Path) -> None:
+    db = Database(any_db_url)
+    db.migrate()
+    pop = populate(db, "telegram", utcnow(), CADRES, VILLAGERS)
+    with FakeTelegram(token=TELEGRAM_TOKEN) as fake:
+        side = TelegramSide(fake)
+        bot = BotProcess(_telegram_env(any_db_url, fake), tmp_path / "bot.log")
+        try:
+            result = run_stream(side, pop, bot, db, kills=6, seed=7)
+        finally:
+            bot.stop()
+        v = verify(db, "telegram", result, side.delivered_texts())
+    print(v.row(), v.notes)
+    assert v.updates >= 300 and v.kills >= 5
+    assert v.updates_lost == 0 and v.applied_twice == 0 and v.effects_missing == 0, v.notes
+    assert v.messages_twice == 0 and v.messages_lost == 0
+    assert v.unknown <= v.kills
+    assert not v.not_delivered, v.not_delivered
+    db.dispose()
+
+
+def test_telegram_stream_with_faults_on_a_quarter_of_the_sends(any_db_url: str, tmp_path: Path) -> None:
+    db = Database(any_db_url)
+    db.migrate()
+    pop = populate(db, "telegram", utcnow(), CADRES, VILLAGERS)
+    with FakeTelegram(token=TELEGRAM_TOKEN) as fake:
+        fake.inject_faults(Faults(rate=0.25, slow_seconds=FAST_SLOW, seed=11))
+        side = TelegramSide(fake)
+        bot = BotProcess(_telegram_env(any_db_url, fake), tmp_path / "bot.log")
+        try:
+            result = run_stream(side, pop, bot, db, kills=0, seed=3)
+        finally:
+            bot.stop()
+        v = verify(db, "telegram", result, side.delivered_texts())
+        faults = dict(fake.fault_counts)
+    print(v.row(), faults, v.notes)
+    assert v.updates >= 300 and sum(faults.values()) >= 0.2 * v.messages_sent
+    assert set(faults) == {"429", "500", "reset", "slow"}
+    assert v.updates_lost == 0 and v.applied_twice == 0 and v.effects_missing == 0, v.notes
+    assert v.messages_twice == 0 and v.messages_lost == 0 and v.unknown == 0
+    assert not v.not_delivered, v.not_delivered
+    db.dispose()
+
+
+def test_telegram_stream_while_the_database_refuses_connections(any_db_url: str,
+                                                                tmp_path: Path) -> None:
+    db = Database(any_db_url)
+    db.migrate()
+    pop = populate(db, "telegram", utcnow(), CADRES, VILLAGERS)
+    url = make_url(any_db_url)
+    if url.get_backend_name() == "sqlite":
+        outage = SqliteLock(url.database or "")
+        bot_url = any_db_url
+    else:
+        proxy = outage = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
+        bot_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    window = {"down": False, "done": False}
+
+    def schedule(elapsed: float) -> None:
+        if not window["down"] and elapsed > 2.0:
+            outage.down()
+            window["down"] = True
+        elif window["down"] and not window["done"] and elapsed > 2.0 + OUTAGE_SECONDS:
+            outage.up()
+            window["done"] = True
+
+    with FakeTelegram(token=TELEGRAM_TOKEN) as fake:
+        side = TelegramSide(fake)
+        bot = BotProcess(_telegram_env(bot_url, fake), tmp_path / "bot.log")
+        try:
+            result = run_stream(side, pop, bot, db, kills=0, seed=5, on_tick=schedule)
+        finally:
+            bot.stop()
+            if not window["done"]:
+                outage.up()
+            if isinstance(outage, TcpProxy):
+                outage.stop()
+        v = verify(db, "telegram", result, side.delivered_texts())
+    print(v.row(), v.notes)
+    assert window["done"] and v.updates >= 300
+    assert v.updates_lost == 0 and v.applied_twice == 0 and v.effects_missing == 0, v.notes
+    assert v.messages_twice == 0 and v.messages_lost == 0 and not v.not_delivered
+    assert v.busy_told >= 1  # people who wrote during the outage were told 系统有点忙
+    db.dispose()
