@@ -258,6 +258,21 @@ def recover(db: Database, worker: str, now: datetime, lease: timedelta, *,
         return res.rowcount or 0
 
 
+def release_orphans(db: Database, worker: str, platform: str, keep: Iterable[int]) -> int:
+    """Rows this worker holds as `sending` that no sender of it is sending: a claim whose
+    commit reached the database while its answer was lost (a connection reset during
+    COMMIT). They were never handed to the platform, so they go back in line."""
+    keep = sorted(set(keep))
+    with db.session() as s:
+        q = (update(OutboxMessage)
+             .where(OutboxMessage.status == "sending", OutboxMessage.claimed_by == worker,
+                    OutboxMessage.platform == platform))
+        if keep:
+            q = q.where(OutboxMessage.id.not_in(keep))
+        res = s.execute(q.values(status="pending", claimed_by=None))
+        return res.rowcount or 0
+
+
 def expire(db: Database, now: datetime, grace: timedelta) -> int:
     """Pending rows past their expiry (or, without one, older than the grace) are missed."""
     with db.session() as s:

@@ -51,7 +51,7 @@ class Runtime:
         st = core.settings
         self.senders = {p: Sender(core.db, c, worker=core.worker, clock=core.clock.now,
                                   command_names=core.command_names(), grace=core.grace,
-                                  concurrency=st.send_concurrency)
+                                  concurrency=st.send_concurrency, pacing=st.send_pacing)
                         for p, c in self.channels.items()}
         self.concurrency = max(1, st.process_concurrency)
         self.inbox_wake = asyncio.Event()

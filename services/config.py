@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # Messages in flight at once per channel. 1 bounds what a crash leaves uncertain to
     # one message; more sends faster over a slow link (docs/operations.md).
     send_concurrency: int = 1
+    # Pace sending by each platform's limits (Telegram: 30 a second, about 1 a second per
+    # chat, 20 a minute per group). Off only to measure the bot's own speed (bench/).
+    send_pacing: bool = True
     # Updates of different people processed at once (each person's stay in order).
     process_concurrency: int = 4
     # Handled updates are forgotten after this many days (platforms redeliver for a day).

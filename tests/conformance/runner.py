@@ -43,7 +43,8 @@ class BotProcess:
 
     def start(self) -> None:
         fh = self.log.open("ab")
-        self.proc = subprocess.Popen([sys.executable, "bot.py", *self.args], cwd=ROOT, env=self.env,
+        prefix = os.environ.get("CONFORMANCE_WRAP", "").split()
+        self.proc = subprocess.Popen([*prefix, sys.executable, "bot.py", *self.args], cwd=ROOT, env=self.env,
                                      stdout=fh, stderr=subprocess.STDOUT)
         self.starts += 1
         self.started_at = time.monotonic()

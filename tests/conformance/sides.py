@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 
 from tests.conformance.population import Person
@@ -20,9 +21,11 @@ class TelegramSide:
         self.fake = fake
         self._seen = 0
         self._by_chat: dict[str, Replies] = defaultdict(list)
+        self.push_times: list[tuple[str, float]] = []
 
     def push(self, person: Person, step: Step, data: str | None) -> str:
         uid = int(person.key)
+        self.push_times.append((person.key, time.monotonic()))
         update = self.fake.push_callback(uid, data) if data else self.fake.push_text(uid, step.send)
         return str(update["update_id"])
 
