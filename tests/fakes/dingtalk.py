@@ -1170,6 +1170,8 @@ class FakeDingTalk:
             except _Reset:
                 self._record(request, path, body, 0, None, fault, arrived)
                 self._abort_transport(request)
+                # nothing may be written to the reset socket; aiohttp treats a cancelled
+                # handler as a vanished client and stays quiet
                 raise asyncio.CancelledError() from None
             self._record(request, path, body, status, response, fault, arrived)
             return web.json_response(response, status=status,
@@ -1578,7 +1580,11 @@ class FakeDingTalk:
         return await self.wait_until(check, timeout, f"{count} stream connection(s)")
 
     async def wait_acked(self, delivery: Delivery | str, timeout: float = 5.0) -> Delivery:
+        """Wait for a code-200 ACK of a pushed frame; return its updated record."""
         message_id = delivery if isinstance(delivery, str) else delivery.message_id
-        return await self.wait_until(
-            lambda: (d := self.delivery(message_id)).state == "acked" and d,
-            timeout, f"ACK of {message_id}")
+
+        def acked() -> Delivery | None:
+            current = self.delivery(message_id)
+            return current if current.state == "acked" else None
+
+        return await self.wait_until(acked, timeout, f"ACK of {message_id}")
