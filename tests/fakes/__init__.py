@@ -1,0 +1,1 @@
+"""Local fakes of chat platforms, written from their protocols, for offline tests."""
