@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -50,12 +50,29 @@ class TeamDigest:
     events: list[tuple[datetime, str, str]] = field(default_factory=list)  # when, title, tz
     terms: list[tuple[str, date, int]] = field(default_factory=list)  # name, end, days left
     complaints: dict[str, Any] | None = None
+    # lines other features add (households not visited, cases due, open tasks...): each
+    # already in words from that feature's catalogue, "【标题】内容"
+    extra: list[str] = field(default_factory=list)
 
     @property
     def actionable(self) -> bool:
         c = self.complaints or {}
-        return bool(self.missing or self.behind or self.unreturned or self.terms
+        return bool(self.missing or self.behind or self.unreturned or self.terms or self.extra
                     or c.get("open") or c.get("overdue"))
+
+
+# A feature adds its own lines to the leaders' digest without editing this module:
+#     @digest.section
+#     def open_tasks(s, digests, now, settings): ...  (append to d.extra, set-based)
+SectionFn = Callable[[Session, "dict[int, TeamDigest]", datetime, Settings], None]
+SECTIONS: list[SectionFn] = []
+
+
+def section(fn: SectionFn) -> SectionFn:
+    """Register a digest section (one set-based pass over all teams due at this tick)."""
+    if fn not in SECTIONS:
+        SECTIONS.append(fn)
+    return fn
 
 
 def compute(s: Session, teams: Iterable[tuple[Team, date]], now: datetime, settings: Settings,
@@ -139,6 +156,8 @@ def compute(s: Session, teams: Iterable[tuple[Team, date]], now: datetime, setti
         d.events.sort()
         d.unreturned = [names.get(lr.member_id, str(lr.member_id)) for lr in away.get(d.team_id, [])]
         d.complaints = complaints[d.village_id]
+    for add_section in SECTIONS:
+        add_section(s, out, now, settings)
     return out
 
 

@@ -375,6 +375,7 @@ def digest(d: TeamDigest, pending: int) -> str:
     c = d.complaints or {}
     if c.get("open") or c.get("overdue"):
         lines.append(f"【群众诉求】未办结 {c.get('open', 0)} 件，超期 {c.get('overdue', 0)} 件")
+    lines += d.extra
     if d.events:
         lines.append("【未来7天】" + "；".join(f"{when(t, tz)} {title}" for t, title, tz in d.events[:5]))
     return "\n".join(lines)
