@@ -64,7 +64,7 @@ def run_bot(settings: Settings) -> int:
 
 def run_console(settings: Settings, demo: bool, echo: bool, clock_at: str | None, *,
                 input_path: str | None = None, words: bool = False) -> int:
-    from channels.console import ConsoleChannel
+    from channels.console import ConsoleChannel, script_prefix
     from core.app import BotCore
     from services.clock import ManualClock
     from services.demo import load_demo
@@ -82,11 +82,11 @@ def run_console(settings: Settings, demo: bool, echo: bool, clock_at: str | None
     if input_path:
         # a script replayed after a crash: its lines keep their keys, nothing twice
         source = Path(input_path).open(encoding="utf-8")
-        prefix = f"file:{Path(input_path).resolve()}"[-40:]
+        prefix = script_prefix(input_path)
     elif sys.stdin.isatty():
         print("驻村助手 · 控制台。输入格式：用户名: 消息，例如  cadre1: /help\n"
               "演示用户：leader secretary cadre1 cadre2 supervisor admin villager ；"
               "按 Ctrl-D 退出。", flush=True)
     with source:
         return ConsoleChannel(core, clock, echo=echo, key_prefix=prefix,
-                              slash_commands=not words).run(source)
+                              slash_commands=not words, replay=bool(input_path)).run(source)

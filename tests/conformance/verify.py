@@ -46,7 +46,9 @@ class Verdict:
 
 
 def verify(db: Database, platform: str, result: StreamResult,
-           delivered: dict[str, list[str]]) -> Verdict:
+           delivered: dict[str, list[str]], *, first_lines: bool = False) -> Verdict:
+    """`first_lines`: the platform shows only each message's first line reliably (the
+    console's transcript), so texts are compared by it."""
     v = Verdict(updates=len(result.pushed), kills=result.kills, gave_up=len(result.gave_up))
     keys = [k for _, _, k in result.pushed]
     with db.read() as s:
@@ -84,7 +86,8 @@ def verify(db: Database, platform: str, result: StreamResult,
                          .where(OutboxMessage.platform == platform)).all()
     by_chat: dict[str, dict[str, Counter[str]]] = {}
     for chat, st, payload in rows:
-        by_chat.setdefault(chat or "", {}).setdefault(st, Counter())[payload["text"]] += 1
+        text = payload["text"].split("\n")[0] if first_lines else payload["text"]
+        by_chat.setdefault(chat or "", {}).setdefault(st, Counter())[text] += 1
         if st == "sent":
             v.messages_sent += 1
         elif st == "unknown":
