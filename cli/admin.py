@@ -137,6 +137,16 @@ def _deactivate(a: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@admin_command("purge-member")
+def _purge_member(a: argparse.Namespace, settings: Settings) -> int:
+    from services import admin
+
+    with _db(settings).session() as s:
+        m = admin.purge_member(s, a.member, _now(), settings.member_retention_days)
+        print(f"已删除编号 {m.id} 的姓名、电话和绑定的账号；其工作记录保留，显示为「{m.name}」。")
+    return 0
+
+
 @admin_command("export")
 def _export(a: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
@@ -349,6 +359,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     d = ad.add_parser("deactivate", help="deactivate a member (records are kept)")
     d.add_argument("--member", type=int, required=True)
     d.add_argument("--reason")
+    pm = ad.add_parser("purge-member", help="remove a deactivated member's name, phone and "
+                                            "accounts after MEMBER_RETENTION_DAYS (records kept)")
+    pm.add_argument("--member", type=int, required=True)
     ex = ad.add_parser("export", help="Excel workbook of a team's month (reports, attendance...)")
     ex.add_argument("--team", required=True, help="team id or name")
     ex.add_argument("--month", help="YYYY-MM (default: this month)")

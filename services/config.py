@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     process_concurrency: int = 4
     # Handled updates are forgotten after this many days (platforms redeliver for a day).
     inbox_keep_days: int = 7
+    # admin purge-member may remove a deactivated person's name, phone and accounts only
+    # this many days after deactivation (assessments and audits of the term come first).
+    member_retention_days: int = 365
 
     # -- reports --
     # A report for yesterday may still be filed until this hour (team time) today.

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from core import text as core_text
 from storage.db import Database
 from storage.models import Complaint, DailyReport, InboxUpdate, LeaveRequest, OutboxMessage
+from tests.conformance.population import Population
 from tests.conformance.runner import StreamResult
 from tests.conformance.scenario import APPROVE
 
@@ -105,3 +106,9 @@ def verify(db: Database, platform: str, result: StreamResult,
             v.messages_twice += max(0, extra - unknown[text])
             v.messages_lost += max(0, -extra)
     return v
+
+
+def personal_data_in_log(text: str, pop: Population) -> list[str]:
+    """Names, and words people typed, that appear in a log (there must be none)."""
+    words = [p.name for p in pop.everyone] + ["家里有事", "水渠堵了", "走访脱贫户", "村东头"]
+    return [w for w in words if w in text]
