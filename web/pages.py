@@ -44,7 +44,7 @@ from web.app import Workspace
 from web.auth import HEADERS
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-LOG_PAGE = 50
+LOG_PAGE = 20
 
 
 def _period(ws: Workspace, request: Request) -> Period:
