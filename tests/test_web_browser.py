@@ -111,7 +111,6 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 def sign_in(driver, site: Site, user: str) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
-
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver.delete_all_cookies()

@@ -30,5 +30,6 @@ ERRORS = errors("web", {
     "rating_capped": "按抽查结果（无正当理由不在岗 {n} 次），等次不能评为「{text}」。",
     "no_township": "这位乡镇领导还没有指定乡镇：请管理员运行 bot.py admin set-township。",
     "township_unknown": "没有找到乡镇「{name}」。",
+    "export_needs_scope": "请指定 --team（一个工作队）或 --county（全县汇总）。",
     "not_township_leader": "「{name}」不是乡镇领导（角色 township_leader）。",
 })

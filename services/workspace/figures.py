@@ -112,30 +112,35 @@ def members_of(session: Session, team_ids: Sequence[int], period: Period) -> lis
     return out
 
 
-def _count_days(session: Session, team_ids: Sequence[int], lo: date, hi: date,
-                settings: Settings) -> dict[int, int]:
-    """Days in the village per member in lo..hi (one aggregate query per chunk of teams)."""
-    out: dict[int, int] = {}
+def _count_days(session: Session, team_ids: Sequence[int], lo: date, mid: date, hi: date,
+                settings: Settings) -> dict[int, tuple[int, int]]:
+    """Days in the village per member: (in lo..hi, in mid..hi), one aggregate query per
+    chunk of teams (the year and the month in one pass)."""
+    out: dict[int, tuple[int, int]] = {}
+    if settings.checkin_enabled:
+        day, member, team = CheckIn.local_date, CheckIn.member_id, CheckIn.team_id
+        extra = CheckIn.inside.is_(True)
+    else:
+        day, member, team = DailyReport.report_date, DailyReport.member_id, DailyReport.team_id
+        extra = DailyReport.submitted.is_(True)
     for ids in chunks(list(team_ids)):
-        if settings.checkin_enabled:
-            q = (select(CheckIn.member_id, func.count(func.distinct(CheckIn.local_date)))
-                 .where(CheckIn.team_id.in_(ids), CheckIn.inside.is_(True),
-                        CheckIn.local_date.between(lo, hi)).group_by(CheckIn.member_id))
-        else:
-            q = (select(DailyReport.member_id, func.count(func.distinct(DailyReport.report_date)))
-                 .where(DailyReport.team_id.in_(ids), DailyReport.submitted.is_(True),
-                        DailyReport.report_date.between(lo, hi)).group_by(DailyReport.member_id))
-        out.update({mid: n for mid, n in session.execute(q)})
+        q = (select(member, func.count(func.distinct(day)),
+                    func.count(func.distinct(case((day >= mid, day)))))
+             .where(team.in_(ids), extra, day.between(lo, hi)).group_by(member))
+        out.update({m: (y, mo) for m, y, mo in session.execute(q)})
     return out
 
 
-def _count_reports(session: Session, team_ids: Sequence[int], lo: date, hi: date) -> dict[int, int]:
-    out: dict[int, int] = {}
+def _count_reports(session: Session, team_ids: Sequence[int], lo: date, mid: date,
+                   hi: date) -> dict[int, tuple[int, int]]:
+    """Submitted logs per member: (in lo..hi, in mid..hi)."""
+    out: dict[int, tuple[int, int]] = {}
     for ids in chunks(list(team_ids)):
-        q = (select(DailyReport.member_id, func.count())
+        q = (select(DailyReport.member_id, func.count(),
+                    func.sum(case((DailyReport.report_date >= mid, 1), else_=0)))
              .where(DailyReport.team_id.in_(ids), DailyReport.submitted.is_(True),
                     DailyReport.report_date.between(lo, hi)).group_by(DailyReport.member_id))
-        out.update({mid: n for mid, n in session.execute(q)})
+        out.update({m: (y, int(mo or 0)) for m, y, mo in session.execute(q)})
     return out
 
 
@@ -157,15 +162,14 @@ def people_figures(session: Session, team_ids: Sequence[int], period: Period,
         return people
     m_lo, m_hi = period.month_range
     y_lo, y_hi = period.year_range
-    counted_m = min(m_hi, period.today)
-    counted_y = min(y_hi, period.today)
-    month_days = _count_days(session, team_ids, m_lo, counted_m, settings)
-    year_days = _count_days(session, team_ids, y_lo, counted_y, settings)
-    month_reports = _count_reports(session, team_ids, m_lo, counted_m)
-    year_reports = _count_reports(session, team_ids, y_lo, counted_y)
+    # As of the chosen month's end (or today, in the current month): the year from
+    # January to then, and the month within it.
+    counted = min(m_hi, period.today)
+    days = _count_days(session, team_ids, y_lo, m_lo, counted, settings)
+    reports = _count_reports(session, team_ids, y_lo, m_lo, counted)
     absences = _absences(session, team_ids, y_lo, y_hi)
     leave = leave_dates_many(session, [p.id for p in people], y_lo, y_hi)
-    y_elapsed = 0 if period.today < y_lo else min((period.today - y_lo).days, (y_hi - y_lo).days + 1)
+    y_elapsed = max(0, (counted - y_lo).days + (1 if counted < period.today else 0))
     y_len = (y_hi - y_lo).days + 1
     for p in people:
         days = leave.get(p.id, {})
@@ -177,10 +181,8 @@ def people_figures(session: Session, team_ids: Sequence[int], period: Period,
         p.year_quota = year_quota(p.role, settings)
         p.year_required = max(0, math.ceil(Decimal(p.year_quota) - p.year_leave))
         p.year_expected = math.floor(p.year_required * y_elapsed / y_len)
-        p.month_days = month_days.get(p.id, 0)
-        p.year_days = year_days.get(p.id, 0)
-        p.month_reports = month_reports.get(p.id, 0)
-        p.year_reports = year_reports.get(p.id, 0)
+        p.year_days, p.month_days = days.get(p.id, (0, 0))
+        p.year_reports, p.month_reports = reports.get(p.id, (0, 0))
         p.absences = absences.get(p.id, 0)
     return people
 

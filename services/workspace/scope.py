@@ -147,3 +147,25 @@ def viewer_team_ids(session: Session, viewer: Viewer) -> list[int]:
     if viewer.level == "township":
         return team_ids_in(session, township_id=viewer.township_id)
     return [viewer.team_id] if viewer.team_id is not None else []
+
+
+def set_township(session: Session, member_id: int, township: str) -> Township:
+    """Give a township leader (乡镇领导) their township, in the member's county."""
+    member = session.get(Member, member_id)
+    if member is None or member.role != Role.TOWNSHIP_LEADER.value:
+        raise UserError("web.not_township_leader", name=member.name if member else str(member_id))
+    q = select(Township).where(Township.name == township)
+    if member.county_id is not None:
+        q = q.where(Township.county_id == member.county_id)
+    town = session.scalar(q)
+    if town is None:
+        raise NotFound("web.township_unknown", name=township)
+    row = session.get(TownshipLead, member.id)
+    if row is None:
+        session.add(TownshipLead(member_id=member.id, township_id=town.id))
+    else:
+        row.township_id = town.id
+    if member.county_id is None:
+        member.county_id = town.county_id
+    session.flush()
+    return town
