@@ -155,12 +155,58 @@ def _export(a: argparse.Namespace, settings: Settings) -> int:
     from services import admin, export
     from services.clock import local
 
+    if a.county:
+        return _export_county(a, settings)
+    if not a.team:
+        raise UserError("web.export_needs_scope")
     with _db(settings).session() as s:
         team = admin.find_team(s, a.team)
         month = export.parse_month(a.month, local(_now(), team.timezone).date())
         out = Path(a.out) if a.out else Path("out") / T.export_filename(team.name, month)
         export.build_workbook(s, team.id, month, out, overflow_note=T.CELL_OVERFLOW)
         print(f"已导出：{out}（工作表：{'、'.join(export.sheets())}）")
+    return 0
+
+
+def _export_county(a: argparse.Namespace, settings: Settings) -> int:
+    """`admin export --county C [--assessment H1|Y]`: the county workbook (every team, one
+    row per person per month, yearly columns) or the county's assessment sheets."""
+    from pathlib import Path
+
+    from services import admin, export
+    from services.clock import local
+    from services.workspace.scope import team_ids_in
+    from services.workspace.workbook import build_county_workbook, county_sheets
+    from web import text as W
+    from web.sheets import assessment_rows
+
+    with _db(settings).session() as s:
+        county = admin.find_county(s, a.county)
+        today = local(_now(), settings.timezone).date()
+        month = export.parse_month(a.month, today)
+        teams = team_ids_in(s, county_id=county.id)
+        if a.assessment:
+            out = Path(a.out) if a.out else Path("out") / W.assessment_filename(county.name,
+                                                                               month.year)
+            export.write_workbook([(W.SHEET_ASSESS, assessment_rows(
+                s, teams, month.year, a.assessment, today, settings))], out,
+                overflow_note=W.CELL_OVERFLOW)
+            print(f"已导出：{out}（{W.PERIODS[a.assessment]}，{len(teams)} 个工作队）")
+            return 0
+        out = Path(a.out) if a.out else Path("out") / W.county_filename(county.name, month.year,
+                                                                       month.month)
+        build_county_workbook(s, teams, month, out, settings, overflow_note=W.CELL_OVERFLOW)
+        print(f"已导出：{out}（{len(teams)} 个工作队；工作表：{'、'.join(county_sheets())}）")
+    return 0
+
+
+@admin_command("set-township")
+def _set_township(a: argparse.Namespace, settings: Settings) -> int:
+    from services.workspace.scope import set_township
+
+    with _db(settings).session() as s:
+        town = set_township(s, a.member, a.township)
+        print(f"已指定：编号 {a.member} 的乡镇领导在工作台查看 {town.name}")
     return 0
 
 
@@ -362,10 +408,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     pm = ad.add_parser("purge-member", help="remove a deactivated member's name, phone and "
                                             "accounts after MEMBER_RETENTION_DAYS (records kept)")
     pm.add_argument("--member", type=int, required=True)
-    ex = ad.add_parser("export", help="Excel workbook of a team's month (reports, attendance...)")
-    ex.add_argument("--team", required=True, help="team id or name")
+    ex = ad.add_parser("export", help="Excel workbook of a team's month, or of a whole county")
+    ex.add_argument("--team", help="team id or name")
+    ex.add_argument("--county", help="county id or name: every team, one row per person per month")
+    ex.add_argument("--assessment", choices=("H1", "Y"),
+                    help="with --county: the half-year review (H1) or year-end sheets (Y)")
     ex.add_argument("--month", help="YYYY-MM (default: this month)")
     ex.add_argument("--out", help="file path (default: out/<team>-<month>-驻村工作.xlsx)")
+    st = ad.add_parser("set-township", help="the township a township leader sees in the workspace")
+    st.add_argument("--member", type=int, required=True)
+    st.add_argument("--township", required=True)
     ec = ad.add_parser("export-complaints", help="export a month of complaints to Excel")
     ec.add_argument("--month", required=True, help="YYYY-MM")
     ec.add_argument("--county", help="county id or name (default: all)")

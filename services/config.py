@@ -123,6 +123,25 @@ class Settings(BaseSettings):
     # Create the default series for teams that have none (at start and on every tick).
     reminders_seed_defaults: bool = True
 
+    # -- the county workspace (web/) --
+    # Where the workspace listens, and the address people open (links sent by /web). An
+    # empty base URL means http://WEB_LISTEN:WEB_PORT; behind a proxy set the https one.
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8080
+    web_base_url: str = ""
+    # `bot.py run` serves the workspace beside the channels; false: channels only.
+    web_enabled: bool = True
+    # A sign-in link works once, for this many minutes; a session lasts this many hours.
+    web_link_minutes: int = 10
+    web_session_hours: int = 12
+    # Days in the village a year (one province: 200), leave excluded, for the year view.
+    quota_year_days: int = 200
+
+    @property
+    def web_url(self) -> str:
+        """The workspace's public address without a trailing slash."""
+        return (self.web_base_url or f"http://{self.web_listen}:{self.web_port}").rstrip("/")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -21,9 +21,15 @@ from .knowledge import KbImport, KbQuestion, KbVersion
 from .leave import LeaveEvent, LeaveRequest
 from .reminders import EventSeries, Handover
 from .reports import CheckIn, DailyReport, MonthlyRecord, PendingReportText, ReportRevision
+from .web import AssessmentSheet, SpotCheck, TownshipLead, WebLoginToken, WebSession
 
 __all__ = [
     "ROLES",
+    "AssessmentSheet",
+    "SpotCheck",
+    "TownshipLead",
+    "WebLoginToken",
+    "WebSession",
     "AuditEvent",
     "CheckIn",
     "DailyReport",
