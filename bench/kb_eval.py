@@ -20,6 +20,9 @@ import yaml
 
 BENCH = Path(__file__).resolve().parent
 KB_SET = BENCH / "kb_real_set.yaml"
+# The project's earlier set (written with the first base): tuning data only, never reported
+# as a result, so the scorer has more than the tune half to learn from.
+EXTRA_TUNE_SET = BENCH / "kb_eval_set.yaml"
 ROUTE_SET = BENCH / "route_set.yaml"
 
 STYLES = ("plain", "long", "voice", "dialect", "english", "trad", "oos")
@@ -58,6 +61,13 @@ def load_items(path: Path = KB_SET, half: str | None = None) -> list[Item]:
         if half is None or it.half == half:
             out.append(it)
     return out
+
+
+def load_extra_tune(path: Path = EXTRA_TUNE_SET) -> list[Item]:
+    """The earlier set as Items (style 'earlier'; role unknown, counted as cadre)."""
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [Item(str(r["q"]), frozenset() if r["expected"] is None else frozenset([r["expected"]]),
+                 "cadre", "earlier") for r in rows]
 
 
 @dataclass(frozen=True)

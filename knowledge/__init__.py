@@ -8,12 +8,14 @@ Public API (what the dialog layer calls)::
     kb.import_file(path); kb.reload()          # admin
 """
 
-from .kb import KnowledgeBase, Thresholds, Weights
+from .index import FieldWeights
+from .kb import FEATURES, KnowledgeBase, Options, Thresholds, Weights
 from .loader import KnowledgeFileError, load_file, load_paths
 from .models import Entry, Match, Verdict
 from .normalize import normalize
 
 __all__ = [
-    "Entry", "KnowledgeBase", "KnowledgeFileError", "Match", "Thresholds", "Verdict", "Weights",
+    "FEATURES", "Entry", "FieldWeights", "KnowledgeBase", "KnowledgeFileError", "Match", "Options",
+    "Thresholds", "Verdict", "Weights",
     "load_file", "load_paths", "normalize",
 ]

@@ -23,7 +23,7 @@ MAX_ANSWER_CHARS = 600  # generous hard limit; the style guide asks for ≤ ~300
 # takes a third of the time, which is a noticeable share of the bot's start-up.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Lexicons that live beside the entries in data/ but are not entries themselves.
-NON_ENTRY_FILES = frozenset({"synonyms.yaml"})
+NON_ENTRY_FILES = frozenset({"synonyms.yaml", "english.yaml"})
 
 
 class KnowledgeFileError(ValueError):

@@ -33,6 +33,10 @@ FILLER_PHRASES: tuple[str, ...] = tuple(
 # Sentence-final particles: meaningless for matching wherever they occur.
 FILLER_CHARS = "呢吗啊吧呀哦嘛啦哈呗哇噢喔嗯哎唉呐"
 
+# "A-not-A" questions (管不管, 报不报, 算不算, 有没有): the doubled verb is a question
+# marker, not content. Collapsing it to the verb keeps 不管 ("no matter") from turning up
+# as a word and matching entries that happen to say 管.
+_A_NOT_A_RE = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 _FILLER_RE = re.compile("|".join(map(re.escape, FILLER_PHRASES)) + f"|[{FILLER_CHARS}]")
 # Keep CJK, Latin letters and digits; everything else (punctuation, emoji,
 # symbols, whitespace) becomes a separator.
@@ -56,6 +60,7 @@ def normalize(text: str, *, strip_fillers: bool = True) -> str:
     # NFKC folds full-width ASCII (ＡＢＣ１２３) and compatibility forms.
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text).lower()
+    text = _A_NOT_A_RE.sub(r"\1", text)
     if strip_fillers:
         text = _FILLER_RE.sub(" ", text)
     text = _KEEP_RE.sub(" ", text)

@@ -58,3 +58,4 @@ def test_user_dictionary_and_synonyms_ship() -> None:
     words = {line.split()[0] for line in (DATA_DIR / "userdict.txt").read_text(encoding="utf-8").splitlines() if line.strip()}
     assert {"驻村干部", "第一书记", "防返贫", "监测户", "小额信贷", "雨露计划"} <= words
     assert (DATA_DIR / "synonyms.yaml").exists()
+    assert (DATA_DIR / "english.yaml").exists()
