@@ -17,7 +17,7 @@ from conversations.registry import Command, Dialog, Registry, Replies, Turn
 from services import complaints as svc
 from services.errors import PermissionDenied, UserError
 from services.roles import SHORT_ROLE_LABELS, Role
-from services.text_intent import is_question
+from services.text_intent import offers_complaint
 from storage.models import Member, Villager
 
 MAX_PLACE = 200
@@ -291,8 +291,8 @@ def villager_free_text(ctx: Ctx, text: str) -> Replies | None:
     msg = ctx.incoming
     if not text and not msg.photos:
         return None
-    if text and not msg.photos and is_question(text):
-        return None  # a question goes on to the knowledge base (priority 60)
+    if text and not msg.photos and not offers_complaint(text):
+        return None  # a question or small talk goes on to the knowledge base (priority 60)
     return [Reply("您好！如果您想向监督员反映驻村工作队或村里的问题，请点下面的按钮，"
                   "我一步一步帮您填写（可以匿名）。发送 /mytickets 查看已反映问题的进度。",
                   buttons=buttons_row(("我要反映问题", f"{handling.PREFIX}:new")))]

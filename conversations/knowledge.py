@@ -2,8 +2,8 @@
 
 Text outside a dialog reaches this handler last (priority 60): registration codes (10),
 villagers' complaints (40, statements only), locations (45) and long work reports (50,
-statements only) are taken first; every other private text of a registered user is a
-question. The rule lives in services/text_intent.py and docs/knowledge.md.
+accounts of work only) are taken first; the rest is a question, or small talk that gets a
+short "I can help with…" reply. The classifier is knowledge/routing.py (docs/knowledge.md).
 
 Importing this module does not build the index (start-up stays fast); services.knowledge
 builds it on the first question or from the start-up tick in a background thread.
@@ -125,6 +125,9 @@ def free_text(ctx: Ctx, text: str) -> Replies | None:
     msg = ctx.incoming
     if ctx.actor is None or not msg.is_private or not msg.text or not text:
         return None
+    hint = svc.help_reply(text, ctx.actor.role, ctx.registry.menu_for(ctx.actor.role))
+    if hint is not None:  # greetings, thanks, "我要请假": what the bot can do, not the base
+        return [Reply(hint)]
     return answer(ctx, text)
 
 

@@ -17,7 +17,7 @@ from services.dates import month_day, parse_date_range
 from services.errors import PermissionDenied, UserError
 from services.roles import TEAM_ROLES
 from services.text import split_for_display
-from services.text_intent import looks_like_report
+from services.text_intent import offers_report
 from storage.models import DailyReport, DialogState, Member, Team
 
 PREVIEW = 300
@@ -232,7 +232,7 @@ class ReportDialog(Dialog):
 def offer_text(ctx: Ctx, text: str) -> Replies | None:
     if ctx.actor is None or not ctx.actor.in_team or not ctx.incoming.text:
         return None
-    if not looks_like_report(text, ctx.settings.report_offer_min_chars):
+    if not offers_report(text, ctx.actor.role, ctx.settings.report_offer_min_chars):
         return None
     pid = rs.keep_pending_text(ctx.session, ctx.actor.id, text, ctx.now)
     has_today = rs.get_report(ctx.session, ctx.actor.id, ctx.today) is not None

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from opencc import OpenCC
 
-_T2S = OpenCC("t2s")
+_T2S: OpenCC | None = None  # built on first use: routing imports this module at start-up
 
 # Multi-character politeness / hedging phrases. Longest first so that
 # "我想问一下" is removed as a whole rather than leaving "一下".
@@ -46,6 +46,9 @@ _KEEP_RE = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
 @lru_cache(maxsize=4096)
 def to_simplified(text: str) -> str:
     """Traditional → Simplified (OpenCC t2s); cached because OpenCC is pure Python."""
+    global _T2S
+    if _T2S is None:
+        _T2S = OpenCC("t2s")
     return _T2S.convert(text)
 
 

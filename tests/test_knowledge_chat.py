@@ -68,9 +68,20 @@ def test_none_of_these_is_unresolved(chat: ChatHarness) -> None:
 
 
 def test_nothing_found_offers_the_administrator(chat: ChatHarness) -> None:
-    out = chat.send("cadre2", "今天天气不错")
+    out = chat.send("cadre2", "村里WiFi怎么装？")
     assert "没有找到这个问题的答案" in out and "[转给管理员]" in out
     assert _questions(chat)[0].kind == "none"
+
+
+def test_small_talk_gets_what_the_bot_can_do_not_the_base(chat: ChatHarness) -> None:
+    out = chat.send("cadre2", "今天天气不错")
+    assert "我可以帮您" in out and "/report" in out and "没有找到" not in out
+    leave = chat.send("cadre2", "我要请假")  # a request to use a feature names its command first
+    assert "我可以帮您" in leave and leave.index("/leave") < leave.index("/ask")
+    assert "我可以帮您" in chat.send("cadre2", "谢谢")
+    out = chat.send("villager", "谢谢你们")
+    assert "我可以帮您" in out and "/complain" in out and "/report" not in out
+    assert _questions(chat) == []  # small talk is not logged as a policy question
 
 
 def test_ask_alone_asks_for_the_question(chat: ChatHarness) -> None:

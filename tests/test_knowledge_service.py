@@ -38,7 +38,7 @@ def test_index_is_built_once_even_when_many_threads_ask_at_once(
     monkeypatch.setattr(svc, "_built", None)
     builds: list[int] = []
     real = svc._build
-    monkeypatch.setattr(svc, "_build", lambda imp, tok: (builds.append(1), real(imp, tok)))
+    monkeypatch.setattr(svc, "_build", lambda *args: (builds.append(1), real(*args)))
     got: list[object] = []
 
     def ask() -> None:
