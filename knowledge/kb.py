@@ -85,8 +85,11 @@ class Options:
     """Switches for the stages, so bench/kb_ablation.py can measure what each adds."""
 
     reduce: bool = True  # drop courtesy, weigh the asking clauses (False: whole text)
+    english: bool = True  # map English words to the base's terms
     fields: tuple[str, ...] = ("question", "tags", "answer", "basis")
+    topical: bool = True  # weigh topic words above common ones (False: base IDF only)
     fuzzy: bool = True  # character and pinyin similarity features
+    learned: bool = True  # logistic scorer (False: a fixed mix of the same signals)
     context_weight: float = CONTEXT_WEIGHT
 
 
@@ -186,9 +189,10 @@ class KnowledgeBase:
     # ------------------------------------------------------------------ query
     def read(self, query: str) -> Query:
         """The question as the matcher reads it (see ``TextProcessor.query``)."""
-        if self.options.reduce:
-            return self.proc.query(query, self.options.context_weight)
-        return self.proc.query(query, 1.0)
+        o = self.options
+        if o.reduce:
+            return self.proc.query(query, o.context_weight, english=o.english)
+        return self.proc.query(query, 1.0, english=o.english, reduce=False)
 
     def _importance(self, idx: Index, token: str) -> float:
         """How much a question word matters: topic words above common ones.
@@ -199,7 +203,7 @@ class KnowledgeBase:
         uses counts like the rarest known word, scaled the same way: a rare one (党费,
         快递) is evidence that the question is about something the base does not cover.
         """
-        if token in idx.topic_words or token in self.proc.curated_words:
+        if not self.options.topical or token in idx.topic_words or token in self.proc.curated_words:
             topical = 1.0
         else:
             j = self.proc.informativeness(token)
@@ -281,8 +285,11 @@ class KnowledgeBase:
             cov_c, cover_q[cand], phrase[cand], char[order], pinyin[order],
             np.full(cand.size, known), bm_rel, lead,
             np.full(cand.size, math.log(1 + len(q.weights)))])
-        z = self.weights.intercept + feats @ np.asarray(self.weights.coef)
-        scores = 100.0 / (1.0 + np.exp(-z))
+        if self.options.learned:
+            z = self.weights.intercept + feats @ np.asarray(self.weights.coef)
+            scores = 100.0 / (1.0 + np.exp(-z))
+        else:  # the signals mixed by hand, for comparison (bench/kb_ablation.py)
+            scores = 100.0 * (feats[:, 0] + 0.5 * feats[:, 2] + 0.3 * feats[:, 3] + 0.1 * feats[:, 4]) / 1.9
         rank = np.argsort(-scores, kind="stable")
         phrasing = [best_phr[i] for i in order]
         return Candidates(cand[rank], feats[rank], scores[rank], [phrasing[i] for i in rank]), idx

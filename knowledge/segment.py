@@ -329,11 +329,19 @@ class TextProcessor:
         toks = self.search_tokens(norm)
         return Analysis(norm=norm, tokens=tuple(toks), canon=canon, pinyin=self.pinyin_key(canon))
 
-    def query(self, text: str, context_weight: float = 0.5) -> Query:
-        """Analyse a message as asked: question part, English mapped, typos repaired."""
+    def query(self, text: str, context_weight: float = 0.5, *, english: bool = True,
+              reduce: bool = True) -> Query:
+        """Analyse a message as asked: question part, English mapped, typos repaired.
+
+        ``english=False`` / ``reduce=False`` switch those steps off (bench/kb_ablation.py):
+        without reduction the whole message is one clause.
+        """
         weights: dict[str, float] = {}
         asking: list[str] = []
-        for clause, w in question_part(text, context_weight, self.english):
+        glossary = self.english if english else None
+        parts = question_part(text, context_weight, glossary) if reduce else \
+            [(glossary.translate(text.lower()) if glossary else text, 1.0)]
+        for clause, w in parts:
             norm = normalize(clause)
             if not norm:
                 continue
