@@ -179,6 +179,7 @@ def print_categories(groups: dict[str, dict[str, Tally]], halves: Sequence[str])
     print("\n== shipped matcher per category (n / top-1 / answered right / right or offered /"
           " wrong; OOS rows: n / false answers / offered a choice) ==")
     print(f"{'category':<20}" + "".join(f"{h:>40}" for h in halves))
+    print(f"{'':<20}" + "".join(f"{'n   top-1  right  offered wrong':>40}" for _ in halves))
     keys = sorted({k for h in halves for k in groups[h]},
                   key=lambda k: (k.split("/")[0], STYLES.index(k.split("/")[1])
                                  if "/" in k and k.split("/")[1] in STYLES else 99))
@@ -285,13 +286,15 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
 
     items = load_items()
-    halves = ("test", "tune")
-    by_half = {h: [i for i in items if i.half == h] for h in halves}
+    halves = ("test", "tune", "holdout")
+    by_half = {h: [i for i in items if i.half == h] for h in halves[:2]}
+    by_half["holdout"] = load_items(half="holdout")
     real = load_paths([DATA_DIR])
     print(f"host load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"knowledge base: {len(real)} entries; eval set: {len(items)} questions "
           f"(test {len(by_half['test'])}, tune {len(by_half['tune'])}; "
-          f"{sum(not i.in_scope for i in items)} out of scope)")
+          f"{sum(not i.in_scope for i in items)} out of scope); second hold-out "
+          f"{len(by_half['holdout'])} ({sum(not i.in_scope for i in by_half['holdout'])} out of scope)")
 
     def keys(it: Item) -> list[str]:
         return ["all", it.role, *(["long"] if it.style == "long" else [])]
@@ -359,6 +362,11 @@ def main(argv: list[str] | None = None) -> None:
         out["startup"] = (s_ours, s_ref)
     if args.json:
         args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    if not args.quick:
+        import route_bench
+
+        print("\n\n######## free-text routing (bench/route_bench.py) ########")
+        route_bench.main([])
 
 
 if __name__ == "__main__":

@@ -94,11 +94,22 @@ def analysed(entries: Sequence[Entry], proc: TextProcessor) -> list[dict]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """One token's precomputed contribution to every entry that contains it."""
+
+    entries: np.ndarray  # entry positions
+    strength: np.ndarray  # best field weight there (FieldWeights)
+    in_question: np.ndarray  # 1.0 where a question phrasing has it
+    bm25: np.ndarray  # field-weighted BM25 contribution
+
+
 class Index:
     """Immutable search structures for ``entries`` (see the module docstring)."""
 
     def __init__(self, entries: Sequence[Entry], proc: TextProcessor,
-                 field_weights: FieldWeights | None = None) -> None:
+                 field_weights: FieldWeights | None = None,
+                 fields: Sequence[str] = FIELDS) -> None:
         import bm25s  # imported here: only building an index needs it
 
         self.entries = list(entries)
@@ -164,6 +175,7 @@ class Index:
             r = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
             r.index(docs[f], show_progress=False)
             self.bm25[f] = r
+        self.rows = self._token_rows([f for f in FIELDS if f in fields])
         # The homophone repairer learns the words people are meant to ask with.
         proc.register_vocabulary([*(t for d in docs["question"] for t in d),
                                   *(t for d in docs["tags"] for t in d)])
@@ -171,20 +183,36 @@ class Index:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def bm25f(self, weights: dict[str, float]) -> np.ndarray:
-        """Field-weighted BM25 of every entry for query tokens with their weights.
-
-        bm25s scores a list of tokens; tokens of equal weight are scored together, so a
-        question part and its context cost two calls per field.
-        """
-        n = len(self.entries)
-        total = np.zeros(n, dtype=np.float64)
-        groups: dict[float, list[str]] = {}
-        for t, w in weights.items():
-            groups.setdefault(w, []).append(t)
-        for f, r in self.bm25.items():
-            for w, toks in groups.items():
-                known = [t for t in toks if t in r.vocab_dict]
-                if known and w > 0:
-                    total += self.fw.of(f) * w * r.get_scores(known)
-        return total
+    def _token_rows(self, fields: Sequence[str]) -> dict[str, TokenRow]:
+        """Per token, everything a question needs from it, precomputed (one numpy step each
+        at query time instead of one per field): the entries that have it, how strongly it
+        counts there (the best field's weight), whether a phrasing has it, and its
+        field-weighted BM25 contribution (from bm25s's score matrices)."""
+        tokens = {t for f in fields for t in self.postings[f]}
+        rows: dict[str, TokenRow] = {}
+        for t in tokens:
+            strength: dict[int, float] = {}
+            for f in fields:
+                p = self.postings[f].get(t)
+                if p is not None:
+                    fw = self.fw.of(f)
+                    for e in p.tolist():
+                        strength[e] = max(strength.get(e, 0.0), fw)
+            ids = np.fromiter(strength, dtype=np.int64, count=len(strength))
+            q = self.postings["question"].get(t) if "question" in fields else None
+            in_q = np.isin(ids, q).astype(np.float64) if q is not None else np.zeros(ids.size)
+            bm = np.zeros(ids.size)
+            pos = {e: k for k, e in enumerate(ids.tolist())}
+            for f in fields:
+                r = self.bm25.get(f)
+                j = r.vocab_dict.get(t) if r is not None else None
+                if j is None:
+                    continue
+                lo, hi = r.scores["indptr"][j], r.scores["indptr"][j + 1]
+                for e, v in zip(r.scores["indices"][lo:hi].tolist(),
+                                r.scores["data"][lo:hi].tolist(), strict=True):
+                    if e in pos:
+                        bm[pos[e]] += self.fw.of(f) * v
+            rows[t] = TokenRow(ids, np.fromiter(strength.values(), dtype=np.float64,
+                                                count=len(strength)), in_q, bm)
+        return rows

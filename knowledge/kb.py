@@ -122,7 +122,7 @@ class KnowledgeBase:
         self.field_weights = field_weights or FieldWeights()
         self._paths: list[Path] = []
         self._lock = threading.Lock()
-        self._index = Index(list(entries), self.proc, self.field_weights)
+        self._index = Index(list(entries), self.proc, self.field_weights, self.options.fields)
 
     # ------------------------------------------------------------ construction
     @classmethod
@@ -167,7 +167,7 @@ class KnowledgeBase:
             check_unique_ids(merged, problems)
             if problems:
                 raise KnowledgeFileError(new[0].source_file if new else "导入内容", problems)
-            self._index = Index(merged, self.proc, self.field_weights)
+            self._index = Index(merged, self.proc, self.field_weights, self.options.fields)
         return len(new)
 
     def import_file(self, path: str | Path, *, replace: bool = True) -> int:
@@ -181,7 +181,7 @@ class KnowledgeBase:
     def reload(self) -> int:
         """Re-read all source files (e.g. after editing); the old index stays on error."""
         entries = load_paths(self._paths)
-        index = Index(entries, self.proc, self.field_weights)
+        index = Index(entries, self.proc, self.field_weights, self.options.fields)
         with self._lock:
             self._index = index
         return len(entries)
@@ -227,21 +227,18 @@ class KnowledgeBase:
         if total <= 0:
             return empty, idx
         known = sum(w for t, w in imp.items() if t in idx.idf) / total
-        fields = self.options.fields
         cover = np.zeros(n)
         cover_q = np.zeros(n)
+        bm = np.zeros(n)
         phr = np.zeros(len(idx.phr_text))
         for t, w in imp.items():
-            if w <= 0 or t not in idx.idf:
+            row = idx.rows.get(t)
+            if row is None:
                 continue
-            best = np.zeros(n)
-            for f in fields:
-                p = idx.postings[f].get(t)
-                if p is not None:
-                    best[p] = np.maximum(best[p], self.field_weights.of(f))
-                    if f == "question":
-                        cover_q[p] += w
-            cover += w * best
+            ids = row.entries
+            cover[ids] += w * row.strength
+            cover_q[ids] += w * row.in_question
+            bm[ids] += q.weights[t] * row.bm25
             pp = idx.phr_postings.get(t)
             if pp is not None:
                 phr[pp] += idx.idf[t] * min(1.0, q.weights[t])
@@ -267,20 +264,25 @@ class KnowledgeBase:
                 cs = process.cdist([q.canon], canon, scorer=fuzz.ratio, dtype=np.float32)[0] / 100
                 ps = process.cdist([q.pinyin], [idx.phr_pinyin[i] for i in sel],
                                    scorer=fuzz.ratio, dtype=np.float32)[0] / 100
-                pos = {int(e): k for k, e in enumerate(hit)}
-                for j, pi in enumerate(sel.tolist()):
-                    k = pos[int(idx.phr_owner[pi])]
-                    if cs[j] > char[k] or best_phr[k] < 0:
-                        char[k], best_phr[k] = max(char[k], cs[j]), pi
-                    pinyin[k] = max(pinyin[k], ps[j])
+                slot = np.full(n, -1, dtype=np.int64)
+                slot[hit] = np.arange(hit.size)
+                k = slot[idx.phr_owner[sel]]  # candidate slot of each phrasing
+                np.maximum.at(char, k, cs)
+                np.maximum.at(pinyin, k, ps)
+                first = np.lexsort((-cs, k))  # per slot, its most similar phrasing first
+                keep = first[np.r_[True, k[first][1:] != k[first][:-1]]]
+                for kk, pi in zip(k[keep].tolist(), sel[keep].tolist(), strict=True):
+                    best_phr[kk] = pi
         order = np.argsort(-(pre[hit] + 0.3 * char + 0.1 * pinyin), kind="stable")[:limit]
         cand = hit[order]
-        bm = idx.bm25f({t: w for t, w in q.weights.items()})[cand] if "question" in fields else \
-            np.zeros(cand.size)
+        bm = bm[cand]
         bm_rel = bm / bm.max() if bm.size and bm.max() > 0 else np.zeros(cand.size)
         cov_c = cover[cand]
-        lead = np.array([cov_c[i] - max((cov_c[j] for j in range(cand.size) if j != i), default=0.0)
-                         for i in range(cand.size)])
+        if cand.size > 1:  # cover minus the best *other* candidate's cover
+            top2 = np.sort(cov_c)[-2:]
+            lead = cov_c - np.where(cov_c >= top2[1], top2[0], top2[1])
+        else:
+            lead = cov_c.copy()
         feats = np.column_stack([
             cov_c, cover_q[cand], phrase[cand], char[order], pinyin[order],
             np.full(cand.size, known), bm_rel, lead,

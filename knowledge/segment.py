@@ -294,6 +294,20 @@ class TextProcessor:
         """Canonical tokens in reading order (jieba precise mode, synonyms mapped)."""
         return self._canonical(t for chunk in norm.split() for t in self._jieba.cut(chunk, HMM=False))
 
+    def _search_from_words(self, words: Iterable[str]) -> list[str]:
+        freq = self._jieba.FREQ
+        curated = self.synonyms
+        out: list[str] = []
+        for w in words:
+            if len(w) > 2 and w not in curated and w not in self._curated_canon:
+                for n in (2, 3):
+                    for i in range(len(w) - n + 1):
+                        gram = w[i : i + n]
+                        if gram != w and freq.get(gram):
+                            out.append(gram)
+            out.append(w)
+        return self._canonical(out)
+
     def search_tokens(self, norm: str) -> list[str]:
         """Tokens plus the sub-words of long words (like jieba search mode).
 
@@ -302,19 +316,8 @@ class TextProcessor:
         Curated terms (synonym groups) are *not* split: 医疗保险 means 医保,
         and its part 保险 must not pull in 养老保险.
         """
-        freq = self._jieba.FREQ
-        curated = self.synonyms
-        out: list[str] = []
-        for chunk in norm.split():
-            for w in self._jieba.cut(chunk, HMM=False):
-                if len(w) > 2 and w not in curated and w not in self._curated_canon:
-                    for n in (2, 3):
-                        for i in range(len(w) - n + 1):
-                            gram = w[i : i + n]
-                            if gram != w and freq.get(gram):
-                                out.append(gram)
-                out.append(w)
-        return self._canonical(out)
+        return self._search_from_words(w for chunk in norm.split()
+                                       for w in self._jieba.cut(chunk, HMM=False))
 
     def field_tokens(self, text: str) -> list[str]:
         """Search tokens of an entry's answer, basis or tag (no repair, no pinyin: cheaper)."""
@@ -346,10 +349,11 @@ class TextProcessor:
             if not norm:
                 continue
             norm = self.repair_homophones(norm)
-            for t in self.search_tokens(norm):
+            words = [x for chunk in norm.split() for x in self._jieba.lcut(chunk, HMM=False)]
+            for t in self._search_from_words(words):  # one cut serves both views
                 weights[t] = max(weights.get(t, 0.0), w)
             if w >= 1.0:
-                asking.append("".join(self.tokens(norm)))
+                asking.append("".join(self._canonical(words)))
         canon = "".join(asking)
         return Query(weights=weights, canon=canon, pinyin=self.pinyin_key(canon))
 
