@@ -117,7 +117,7 @@ def team_a(chat: ChatHarness) -> tuple[ChatHarness, Ids]:
     chat.send("cadre1", "家里有事")
     chat.send("cadre1", "今天上午到三组走访了五户脱贫户，了解务工收入和医保缴费情况，下午参加村两委会议讨论水渠维修")
     chat.send("cadre1", "/monthly")
-    chat.send("cadre1", "补助")  # a near tie in the knowledge base: choices and [都不是]
+    chat.send("cadre1", "小额信贷")  # the knowledge base offers choices and [都不是]
     chat.send("villager", "/complain")
     for label in ("基础设施", "不针对具体人"):
         chat.press("villager", label)
