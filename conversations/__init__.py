@@ -13,4 +13,5 @@ FEATURES: tuple[str, ...] = (
     "conversations.leave",
     "conversations.knowledge",
     "conversations.reminders",
+    "conversations.households",
 )
