@@ -26,6 +26,10 @@ def register(reg: Registry) -> None:
     team = frozenset(TEAM_ROLES)
     leaders = frozenset({Role.FIRST_SECRETARY, Role.TEAM_LEADER})
     villager = frozenset({Role.VILLAGER})
+    from services.attendance import add_village_day_source
+    from services.oversight import confirmed_days
+
+    add_village_day_source(confirmed_days)  # a confirmed day counts as a day in the village
     cases.register_kinds()
     oversight.register_kinds()
     reg.dialog(ask.DIALOG)

@@ -282,7 +282,7 @@ ERRORS = errors("households", {
     "row_case_open": "「{value}」已有在办的监测案件",
     "warning_columns": "部门预警表的表头应有：户主、预警内容（可选：部门、网格）。",
     "case_not_yours": "您不能查看这个监测案件。",
-    "stage_not_yours": "这一步（{stage}）不由您处理。发送 /cases 查看案件和各阶段负责人。",
+    "stage_not_yours": "这一步不由您处理。发送 /cases 查看案件和各阶段负责人。",
     "villagers_only": "这个申请只对本村村民开放。",
     "request_empty": "请说说家里的情况。",
     "request_too_long": "内容有{n}字，请控制在{limit}字以内。",

@@ -14,7 +14,7 @@ import storage.models.base
 revision = '0009_households'
 down_revision = '0001_foundation'
 branch_labels = None
-depends_on = None
+depends_on = '0002_reports'  # household_visit and household_log_scan refer to daily_report
 
 
 def upgrade() -> None:
