@@ -112,8 +112,8 @@ def test_a_case_through_every_stage(chat: ChatHarness) -> None:
     load_register(chat)
     chat.send("villager", "我想申请防返贫监测")
     chat.send("villager", WORDS)
-    # the stage is not the leader's: refused, audited
-    out = chat.core.handle(_press("leader", "pass", 1)).replies[0].text
+    # the check is the team's, not the county's: refused, audited
+    out = chat.core.handle(_press("admin", "pass", 1)).replies[0].text
     assert "这一步不由您处理" in out
     chat.send("cadre1", "/cases")
     chat.press("cadre1", "查看 #1")
