@@ -487,19 +487,3 @@ def applicant_names(session: Session, cases: Iterable[MonitoringCase]) -> dict[i
         return {}
     return dict(session.execute(select(Villager.id, Villager.name)
                                 .where(Villager.id.in_(ids))).all())
-
-
-def link_household(session: Session, actor: Actor | None, case_id: int, household_id: int,
-                   now: datetime) -> MonitoringCase:
-    """At the check, the team ties a villager's request to the household in the register."""
-    from services.households import require_household
-
-    case = session.get(MonitoringCase, case_id)
-    if case is None:
-        raise PermissionDenied("households.case_not_yours")
-    may_act(session, actor, case, "check")
-    h = require_household(session, actor, household_id)
-    if h.village_id != case.village_id:
-        raise PermissionDenied("households.other_village")
-    case.household_id = h.id
-    return case
