@@ -78,7 +78,7 @@ def add_households(db: Database, rnd: random.Random) -> None:
                       .values(last_visited_on=day))
         cases = []
         for tid, vid in teams:
-            for k, back in enumerate((rnd.randrange(5, 40), rnd.randrange(5, 40))):
+            for back in (rnd.randrange(5, 40), rnd.randrange(5, 40)):
                 opened = today - timedelta(days=back)
                 cases.append({"village_id": vid, "team_id": tid, "source": "visit",
                               "stage": "check", "opened_on": opened, "opened_by": "bench",
