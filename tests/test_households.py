@@ -137,6 +137,8 @@ def test_digest_lists_each_cadres_households_not_visited(chat: ChatHarness) -> N
     ("villager", "驻村干部今天在不在村里", "whereabouts"),
     ("villager", "第一书记在村吗", "whereabouts"),
     ("member", "工作队去向公示", "whereabouts"),
+    ("member", "请问驻村干部在村里的时候每个月的生活补助标准到底是多少钱？", None),
+    ("villager", "驻村干部今天来了吗", "whereabouts"),
     ("villager", "村里的路坏了好久没人修", None),
     ("villager", "确认签到", "sign"),
     ("villager", "签到 4821", "sign"),

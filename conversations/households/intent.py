@@ -6,9 +6,10 @@
   monitoring (防返贫 / 返贫 / 防贫监测 / 监测户 / 监测对象 / 纳入监测) AND asks for it
   (申请 / 申报 / 报名 / 想 / 要 / 帮我 / 能不能 / 可以 / 怎么). A cadre asking the same
   is asking the knowledge base, so members never get this answer.
-* "whereabouts" — anyone asks where the team is: a word for the team (驻村 / 工作队 /
-  干部 / 第一书记 / 书记 / 组长 / 队长) AND a word about presence (在不在 / 在村 / 在哪 /
-  去哪 / 去向 / 在吗 / 来了没 / 来没来 / 今天来); or 去向公示 alone.
+* "whereabouts" — anyone asks where the team is, in at most 30 characters: a word for
+  the team (驻村 / 工作队 / 干部 / 第一书记 / 书记 / 组长 / 队长) AND a question about
+  presence (在不在 / 在没在 / 在村吗 / 在村里吗 / 在村没 / 在哪 / 去哪 / 去向 / 在吗 /
+  来了没 / 来没来 / 来了吗); or 去向公示. ("驻村干部在村里的时候补助多少" is policy.)
 * "sign" — a villager types 签到 / 确认签到 / 确认 followed by an optional 4-digit code
   (a 群众监督员 confirming a cadre's visit); `code_of` returns the code.
 * None — anything else (complaint offer, knowledge base... decide).
@@ -25,9 +26,11 @@ Intent = Literal["monitoring", "whereabouts", "sign"]
 MONITOR_WORDS = ("防返贫", "返贫", "防贫监测", "监测户", "监测对象", "纳入监测")
 ASK_WORDS = ("申请", "申报", "报名", "想", "要", "帮我", "能不能", "可以", "怎么")
 TEAM_WORDS = ("驻村", "工作队", "干部", "第一书记", "书记", "组长", "队长")
-PRESENCE_WORDS = ("在不在", "在村", "在哪", "去哪", "去向", "在吗", "来了没", "来没来", "今天来")
+PRESENCE_WORDS = ("在不在", "在没在", "在村吗", "在村里吗", "在村没", "在村里没", "在哪", "去哪",
+                  "去向", "在吗", "来了没", "来没来", "来了吗")
 _SIGN = re.compile(r"^(?:确认)?签到(?:确认)?\s*(\d{4})?$|^确认\s*(\d{4})$")
 MAX_CHARS = 120  # a long message is a story for the complaint form or the team, not a query
+MAX_WHEREABOUTS_CHARS = 30  # "where is the team" is a short question; a longer one is policy
 
 
 def _norm(text: str) -> str:
@@ -44,7 +47,8 @@ def classify(kind: str | None, text: str) -> Intent | None:
         return None
     if kind == "villager" and any(w in t for w in MONITOR_WORDS) and any(w in t for w in ASK_WORDS):
         return "monitoring"
-    if "去向公示" in t or (any(w in t for w in TEAM_WORDS) and any(w in t for w in PRESENCE_WORDS)):
+    if len(t) <= MAX_WHEREABOUTS_CHARS and ("去向公示" in t or (
+            any(w in t for w in TEAM_WORDS) and any(w in t for w in PRESENCE_WORDS))):
         return "whereabouts"
     return None
 
