@@ -191,3 +191,19 @@ def test_department_warnings_open_cases_all_or_nothing(chat: ChatHarness) -> Non
                                             date(2026, 11, 23), now, 20)
         assert not errors and cases[0].risk == "民政局：低保停发"
         assert cases[0].source == "warning"
+
+
+def test_digest_lists_cases_overdue_and_due_within_a_week(chat: ChatHarness) -> None:
+    from reminders.digest import compute
+
+    load_register(chat)
+    for name in ("张三", "李四"):
+        chat.send("cadre1", f"/households {name}")
+        chat.press("cadre1", "发起监测")
+        chat.send("cadre1", "务工中断")
+    with chat.core.db.session() as s:
+        s.get(MonitoringCase, 1).due_on = date(2026, 11, 20)  # opened weeks ago, now late
+    with chat.core.db.session() as s:
+        team = s.scalar(select(Team))
+        d = compute(s, [(team, date(2026, 12, 15))], chat.clock.now(), chat.core.settings)[team.id]
+    assert "【防返贫监测】已超期1件（#1 张三），7天内到期1件（#2 李四）" in d.extra
