@@ -42,6 +42,7 @@ bench: $(STAMP)          ## print the benchmark figures (a few minutes)
 	$(PY) bench/recurrence_bench.py
 	$(PY) bench/digest_bench.py --deliver
 	$(PY) bench/web_bench.py
+	$(PY) bench/households_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache out

@@ -501,3 +501,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     ct = ad.add_parser("close-term", help="end a member's term (handover checklist complete)")
     ct.add_argument("--member", required=True, help="member id or name")
     ct.add_argument("--override-reason", help="close although the checklist is not complete")
+    from cli import households_admin  # its commands register themselves on import
+
+    households_admin.add_parsers(ad)

@@ -14,4 +14,5 @@ FEATURES: tuple[str, ...] = (
     "conversations.knowledge",
     "conversations.reminders",
     "conversations.web",
+    "conversations.households",
 )

@@ -113,6 +113,14 @@ class Settings(BaseSettings):
     # a question is short; matching a pasted page would be slow and meaningless.
     kb_match_chars: int = 300
 
+    # -- households and poverty-return monitoring --
+    # A household not visited for this many days is listed in its contact cadre's leader's
+    # digest (a village may set its own with `admin village-board --unvisited-days`).
+    households_unvisited_days: int = 60
+    # Identification of a monitored household takes at most this many working days
+    # (provincial practice: check, village review and notice, township, county).
+    monitoring_working_days: int = 20
+
     # -- reminders --
     # Morning digest for leaders (team time, HH:MM); the weekly one goes out on Monday.
     digest_time: str = "08:00"

@@ -28,7 +28,7 @@ SheetFn = Callable[[Session, int, date], SheetData]
 
 # Modules whose import registers sheets. Leave, complaints...: add yours here.
 SHEET_PROVIDERS: list[str] = ["conversations.reports.sheets", "conversations.attendance.sheets",
-                               "conversations.leave.sheet"]
+                               "conversations.leave.sheet", "conversations.households.sheets"]
 
 
 @dataclass(frozen=True)

@@ -21,22 +21,37 @@ from sqlalchemy import func, select
 
 from conversations.attendance.flow import MonthlyButton
 from conversations.complaints.buttons import NewComplaintButton, RateButton, TicketButton
+from conversations.households.buttons import (
+    CaseButton,
+    ConfirmButton,
+    HouseholdButton,
+    MeetingButton,
+    VisitPickButton,
+)
 from conversations.knowledge.flow import ChoiceButton, QuestionButton
 from conversations.leave.buttons import LeaveButton
 from conversations.reminders.buttons import HandoverButton, RunButton, SeriesButton
 from conversations.reports.flow import MyReportsPage, OfferButton, ReportButton, TeamDayButton
 from storage.models import (
     AuditEvent,
+    CaseEvent,
     Complaint,
     DailyReport,
     EventSeries,
     Handover,
+    Household,
     KbQuestion,
     LeaveRequest,
+    MonitoringCase,
+    MonitoringMeeting,
     MonthlyRecord,
     PendingReportText,
+    Visit,
+    VisitChoice,
+    VisitConfirmation,
 )
 from tests.harness import ChatHarness
+from tests.households_support import household_id, load_register
 from tests.strangers import UNREGISTERED, add_strangers, press_data, villager_as
 
 TWIN, OTHER_CADRE, OTHER_SUP, OTHER_ADMIN = "twin", "othercadre", "othersup", "otheradmin"
@@ -53,6 +68,11 @@ class Ids:
     question: int
     series: int
     handover: int
+    household: int
+    choice: int
+    case: int
+    meeting: int
+    confirmation: int
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,14 @@ MATRIX: dict[str, Entry] = {
     "rn": Entry(lambda i: [RunButton(c).pack() for c in ("reports", "approvals")]),
     "ho": Entry(lambda i: [HandoverButton(i.handover, it).pack()
                            for it in ("files", "projects", "visits", "signatures", "approval")]),
+    "hh": Entry(lambda i: [HouseholdButton(a, i.household).pack()
+                           for a in ("view", "visit", "edit", "flag")]),
+    "hv": Entry(lambda i: [VisitPickButton(i.choice, i.household).pack()]),
+    "mc": Entry(lambda i: [CaseButton(a, i.case).pack()
+                           for a in ("view", "pass", "no", "note", "clear", "photos")]),
+    "mm": Entry(lambda i: [MeetingButton(a, i.meeting, i.case).pack()
+                           for a in ("pass", "hold", "no")]),
+    "vc": Entry(lambda i: [ConfirmButton(a, i.confirmation).pack() for a in ("ok", "no")]),
 }
 
 
@@ -95,6 +123,11 @@ def _state(chat: ChatHarness) -> tuple[object, ...]:
             tuple(s.execute(select(EventSeries.id, EventSeries.active)).all()),
             tuple(s.execute(select(Handover.id, Handover.ticks)).all()),
             tuple(s.execute(select(KbQuestion.id, KbQuestion.unresolved, KbQuestion.forwarded)).all()),
+            s.scalar(select(func.count()).select_from(Visit)),
+            tuple(s.execute(select(MonitoringCase.id, MonitoringCase.stage)).all()),
+            s.scalar(select(func.count()).select_from(CaseEvent)),
+            tuple(s.execute(select(VisitConfirmation.id, VisitConfirmation.status)).all()),
+            tuple(s.execute(select(Household.id, Household.category, Household.grid, Household.last_visited_on)).all()),
         )
 
 
@@ -125,6 +158,12 @@ def team_a(chat: ChatHarness) -> tuple[ChatHarness, Ids]:
     chat.send("villager", "上周")
     for label in ("没有照片", "匿名反映", "提交"):
         chat.press("villager", label)
+    load_register(chat, confirm=True, overseer=True)
+    chat.send("cadre1", "/visit 王五")  # two households of that name: a one-tap choice
+    chat.send("villager", "我想申请防返贫监测")
+    chat.send("villager", "老伴住院")
+    chat.send("secretary", "/meeting")
+    chat.send("cadre2", "/confirmvisit")
     chat.send("admin", "/term 赵驻村 2026-12-20")
     chat.clock_to("2026-12-05 09:00")
     with chat.core.db.read() as s:
@@ -137,6 +176,11 @@ def team_a(chat: ChatHarness) -> tuple[ChatHarness, Ids]:
             question=s.scalars(select(KbQuestion.id)).first(),
             series=s.scalars(select(EventSeries.id).order_by(EventSeries.id)).first(),
             handover=s.scalars(select(Handover.id)).one(),
+            household=household_id(chat, "张三"),
+            choice=s.scalars(select(VisitChoice.id)).one(),
+            case=s.scalars(select(MonitoringCase.id)).one(),
+            meeting=s.scalars(select(MonitoringMeeting.id)).one(),
+            confirmation=s.scalars(select(VisitConfirmation.id)).one(),
         )
     return chat, ids
 

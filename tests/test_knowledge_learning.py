@@ -7,9 +7,9 @@ import dataclasses
 from datetime import date, timedelta
 
 import pytest
-from core.app import BotCore
 from sqlalchemy import select
 
+from core.app import BotCore
 from services import actors
 from services import knowledge as svc
 from services.errors import PermissionDenied, UserError

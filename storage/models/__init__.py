@@ -17,6 +17,18 @@ from .core import (
     Village,
     Villager,
 )
+from .households import (
+    CaseEvent,
+    Household,
+    MonitoringCase,
+    MonitoringMeeting,
+    VillageBoard,
+    VillageOverseer,
+    Visit,
+    VisitChoice,
+    VisitConfirmation,
+    VisitLogScan,
+)
 from .knowledge import KbImport, KbQuestion, KbVersion
 from .leave import LeaveEvent, LeaveRequest
 from .reminders import EventSeries, Handover
@@ -31,6 +43,16 @@ __all__ = [
     "WebLoginToken",
     "WebSession",
     "AuditEvent",
+    "CaseEvent",
+    "Household",
+    "MonitoringCase",
+    "MonitoringMeeting",
+    "VillageBoard",
+    "VillageOverseer",
+    "Visit",
+    "VisitChoice",
+    "VisitConfirmation",
+    "VisitLogScan",
     "CheckIn",
     "DailyReport",
     "MonthlyRecord",
