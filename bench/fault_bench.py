@@ -77,6 +77,7 @@ class Databases:
 def bot_env(db_url: str, fake: FakeTelegram, **extra: str) -> dict[str, str]:
     return {"DATABASE_URL": db_url, "BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_BASE_URL": fake.url,
             "WORKER_NAME": "bench", "REMINDERS_SEED_DEFAULTS": "false", "TICK_SECONDS": "3600",
+            "WEB_ENABLED": "false",
             **extra}
 
 
