@@ -221,8 +221,9 @@ class TextProcessor:
         The first registration of a pinyin key wins, so curated words
         (synonym canonicals, user dictionary) take precedence.
         """
-        for w in words:
-            if not (2 <= len(w) <= _MAX_REPAIR_LEN) or not _CJK_RUN.fullmatch(w):
+        vocab = self._vocab
+        for w in dict.fromkeys(words):  # each word once, in order (a base repeats its words)
+            if w in vocab or not (2 <= len(w) <= _MAX_REPAIR_LEN) or not _CJK_RUN.fullmatch(w):
                 continue
             self._vocab.add(w)
             key = tuple(_fuzzy_syllable(s) for s in self._syllables(w))
