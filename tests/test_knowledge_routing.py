@@ -26,6 +26,7 @@ from kb_eval import load_routes  # noqa: E402
     "交好多钱才能参加医保",             # 好多 inside the clause, after 交: "how much"
     "收入好多以上就不算困难户",         # 好多以上: "above how much"
     "开会要提前好多天通知",             # 提前好多天: "how many days ahead"
+    "上个月举报了 到现在都没人回 咋回事",  # a complaint already made: how it goes on
 ])
 def test_villager_questions_go_to_the_base_not_the_complaint_form(text: str) -> None:
     assert route(text, "villager") == Route.ASK_KB
