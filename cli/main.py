@@ -7,7 +7,7 @@ import logging
 import sys
 
 from cli import admin
-from cli.run import run_bot, run_console
+from cli.run import quiet_libraries, run_bot, run_console
 from services.config import get_settings
 from services.errors import UserError
 
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_libraries()
     settings = get_settings()
     try:
         if args.cmd == "migrate":

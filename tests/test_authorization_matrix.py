@@ -28,7 +28,7 @@ from conversations.households.buttons import (
     MeetingButton,
     VisitPickButton,
 )
-from conversations.knowledge.flow import ChoiceButton, QuestionButton
+from conversations.knowledge.flow import ChoiceButton, LinkButton, QuestionButton
 from conversations.leave.buttons import LeaveButton
 from conversations.reminders.buttons import HandoverButton, RunButton, SeriesButton
 from conversations.reports.flow import MyReportsPage, OfferButton, ReportButton, TeamDayButton
@@ -40,6 +40,7 @@ from storage.models import (
     EventSeries,
     Handover,
     Household,
+    KbImport,
     KbQuestion,
     LeaveRequest,
     MonitoringCase,
@@ -94,6 +95,7 @@ MATRIX: dict[str, Entry] = {
     "tsn": Entry(lambda i: [NewComplaintButton().pack()], allowed=frozenset({TWIN})),
     "kb": Entry(lambda i: [QuestionButton(a, i.question).pack() for a in ("n", "x", "f")]),
     "kc": Entry(lambda i: [ChoiceButton(i.question, 0).pack()]),
+    "kl": Entry(lambda i: [LinkButton(i.question, "dibao").pack()]),
     "rm": Entry(lambda i: [SeriesButton(a, i.series).pack() for a in ("p", "r", "x")]),
     # a digest's shortcut runs the command with the command's own roles; /handover and
     # /events are open to every member, each seeing their own team or county
@@ -122,7 +124,9 @@ def _state(chat: ChatHarness) -> tuple[object, ...]:
             tuple(s.execute(select(PendingReportText.id, PendingReportText.used_at)).all()),
             tuple(s.execute(select(EventSeries.id, EventSeries.active)).all()),
             tuple(s.execute(select(Handover.id, Handover.ticks)).all()),
-            tuple(s.execute(select(KbQuestion.id, KbQuestion.unresolved, KbQuestion.forwarded)).all()),
+            tuple(s.execute(select(KbQuestion.id, KbQuestion.unresolved, KbQuestion.forwarded,
+                                   KbQuestion.entry_id)).all()),
+            s.scalar(select(func.count()).select_from(KbImport)),
             s.scalar(select(func.count()).select_from(Visit)),
             tuple(s.execute(select(MonitoringCase.id, MonitoringCase.stage)).all()),
             s.scalar(select(func.count()).select_from(CaseEvent)),
