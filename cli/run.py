@@ -102,6 +102,18 @@ def run_web(settings: Settings, port: int | None, listen: str | None) -> int:
     return 0
 
 
+def fresh_database(settings: Settings) -> Settings:
+    """The same settings on a new, empty SQLite file: each example script starts from the
+    demo alone, so a dialog one script leaves open never swallows the next one's lines."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="zhucun-")
+    atexit.register(shutil.rmtree, folder, True)
+    return settings.model_copy(update={"database_url": f"sqlite:///{folder}/console.sqlite3"})
+
+
 def run_console(settings: Settings, demo: bool, echo: bool, clock_at: str | None, *,
                 input_path: str | None = None, words: bool = False) -> int:
     from channels.console import ConsoleChannel, script_prefix
