@@ -14,9 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.callbacks import (
-    MAX_CALLBACK_BYTES,
     CallbackData,
-    CallbackError,
     DialogButton,
     dialog_value,
 )
@@ -100,20 +98,6 @@ class ButtonHandler:
     fn: CallbackFn
 
 
-def _legacy_spec(prefix: str) -> type[CallbackData]:
-    """TRANSITIONAL: a prefix whose handler still parses a raw string payload."""
-
-    class Legacy(CallbackData, prefix=prefix):
-        @classmethod
-        def unpack(cls, payload: str) -> str:  # type: ignore[override]
-            if len(payload.encode()) > MAX_CALLBACK_BYTES:
-                raise CallbackError("payload too long")
-            return payload
-
-    Legacy.legacy = True  # type: ignore[attr-defined]
-    return Legacy
-
-
 @dataclass
 class Registry:
     commands: dict[str, Command] = field(default_factory=dict)
@@ -133,11 +117,12 @@ class Registry:
     def dialog(self, dialog: Dialog) -> None:
         self.dialogs[dialog.name] = dialog
 
-    def callback(self, spec: type[CallbackData] | str, fn: CallbackFn) -> None:
+    def callback(self, spec: type[CallbackData], fn: CallbackFn) -> None:
         """Buttons of one kind: the router parses their data with `spec` (a CallbackData
-        class) and calls `fn(ctx, value)`; the handler must still authorise the presser."""
-        if isinstance(spec, str):
-            spec = _legacy_spec(spec)
+        class) and calls `fn(ctx, value)`; the handler must still authorise the presser.
+        Only typed data is accepted: no kind of button without its parser."""
+        if not (isinstance(spec, type) and issubclass(spec, CallbackData)):
+            raise TypeError(f"button data must be a CallbackData class, not {spec!r}")
         if spec.prefix == DialogButton.prefix or spec.prefix in self.callbacks:
             raise ValueError(f"callback prefix {spec.prefix!r} taken")
         self.callbacks[spec.prefix] = ButtonHandler(spec, fn)
