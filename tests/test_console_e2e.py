@@ -47,6 +47,9 @@ def test_admin_cli_errors_are_clear(tmp_path: Path) -> None:
     assert bad_role.returncode == 2 and "角色「boss」不存在" in bad_role.stderr
     bad_member = _bot("admin", "deactivate", "--member", "99", db_url=url)
     assert bad_member.returncode == 2 and "找不到编号为 99 的成员" in bad_member.stderr
+    assert "没有搁置的消息" in _bot("admin", "parked", db_url=url).stdout
+    bad_parked = _bot("admin", "parked", "--retry", "99", db_url=url)
+    assert bad_parked.returncode == 2 and "没有编号为 99 的搁置消息" in bad_parked.stderr
 
 
 def test_demo_script_shows_roles_and_bad_input(tmp_path: Path) -> None:
