@@ -17,6 +17,17 @@ from .core import (
     Village,
     Villager,
 )
+from .council import (
+    CouncilItem,
+    CouncilMeeting,
+    HandoverItem,
+    HandoverSheet,
+    LivelihoodTask,
+    Project,
+    ProjectEntry,
+    TaskUpdate,
+    WorkSummary,
+)
 from .knowledge import KbImport, KbQuestion, KbVersion
 from .leave import LeaveEvent, LeaveRequest
 from .reminders import EventSeries, Handover
@@ -34,9 +45,13 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "County",
+    "CouncilItem",
+    "CouncilMeeting",
     "DialogState",
     "EventSeries",
     "Handover",
+    "HandoverItem",
+    "HandoverSheet",
     "Identity",
     "InboxUpdate",
     "InviteCode",
@@ -45,11 +60,16 @@ __all__ = [
     "KbVersion",
     "LeaveEvent",
     "LeaveRequest",
+    "LivelihoodTask",
     "Member",
     "OutboxMessage",
+    "Project",
+    "ProjectEntry",
+    "TaskUpdate",
     "Team",
     "Township",
     "UTCDateTime",
     "Village",
     "Villager",
+    "WorkSummary",
 ]
