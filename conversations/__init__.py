@@ -13,4 +13,9 @@ FEATURES: tuple[str, ...] = (
     "conversations.leave",
     "conversations.knowledge",
     "conversations.reminders",
+    "conversations.handover",
+    "conversations.council",
+    "conversations.tasks",
+    "conversations.projects",
+    "conversations.summaries",
 )
