@@ -204,6 +204,10 @@ def call_meeting(s: Session, actor: Actor, team: Team, kind: str, when: datetime
         raise UserError("council.when_past")
     local = when.astimezone(_zone(team.timezone))
     spec = Recurrence("once", at=(local.strftime("%Y-%m-%dT%H:%M"),), tz=team.timezone)
+    if s.scalar(select(CouncilMeeting.id).where(CouncilMeeting.team_id == team.id,
+                                                CouncilMeeting.kind == kind,
+                                                CouncilMeeting.scheduled_at == when)) is not None:
+        raise UserError("council.meeting_exists")
     row = EventSeries(team_id=team.id, kind=SERIES_KIND, title=title, spec=spec.to_dict(),
                       leads=[x.to_dict() for x in CALLED_LEADS],
                       audience={"roles": list(_AUDIENCE), "council": kind},

@@ -171,6 +171,16 @@ def _require_active(p: Project) -> None:
         raise UserError("projects.finished", title=p.title)
 
 
+def check_entry(kind: str, p: Project) -> None:
+    """Whether an entry of this kind may be written now (asked before the dialog opens,
+    and again by the function that writes it)."""
+    if kind == "fund":
+        if p.status not in (APPROVED, ACTIVE):
+            raise UserError("projects.funds_need_approval", title=p.title)
+    else:
+        _require_active(p)
+
+
 def add_progress(s: Session, actor: Actor | None, p: Project, text: str,
                  media: list[dict[str, str]], now: datetime, *, milestone: bool = False) -> ProjectEntry:
     a = require_worker(actor, p)

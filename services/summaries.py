@@ -11,6 +11,7 @@ submitted report is frozen. The words come from the feature's catalogue (`compos
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -60,6 +61,32 @@ class Period:
     def months(self, today: date) -> list[tuple[int, int]]:
         last = min(self.end, today)
         return [(self.year, m) for m in range(1, last.month + 1)] if last >= self.start else []
+
+
+# parsing vocabulary (data): what people call each report
+PERIOD_WORDS = {"半年": "h1", "上半年": "h1", "半年总结": "h1", "年度": "year", "全年": "year",
+                "年度总结": "year", "年终": "year", "": "year"}
+_YEAR = re.compile(r"^(\d{4})\s*(.*)$")
+
+
+def parse_period(text: str, default: Period) -> Period | None:
+    """'' -> `default`; '半年' / '年度' -> that report of the default's year; '2026年度',
+    '2025 半年' -> that year's; None if it does not read as a report."""
+    t = (text or "").strip()
+    if not t:
+        return default
+    year = default.year
+    m = _YEAR.match(t)
+    if m:
+        year, t = int(m.group(1)), m.group(2).strip()
+        if t not in PERIOD_WORDS and t.startswith("年"):
+            t = t[1:].strip()
+    elif t not in PERIOD_WORDS or not t:
+        return None
+    kind = PERIOD_WORDS.get(t)
+    if kind is None or not 2000 <= year <= 2100:
+        return None
+    return Period(year, kind)
 
 
 def default_period(today: date) -> Period:

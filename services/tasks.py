@@ -49,7 +49,8 @@ def guess_category(text: str) -> str:
 # -- months -------------------------------------------------------------------------------
 _YM = re.compile(r"^(\d{4})\s*[-年./]\s*(\d{1,2})\s*月?(底|末)?$")
 _M = re.compile(r"^(\d{1,2})\s*月(份|底|末)?$")
-_IN_N = re.compile(r"^(\d{1,2})\s*个?月(内|后|以内)?$")
+_IN_N = re.compile(r"^(\d{1,2})\s*(?:个月(?:内|后|以内)?|月(?:内|后|以内))$")
+_BEFORE_MONTH = r"(?=个?月)"
 _CN = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
        "十": 10, "十一": 11, "十二": 12}
 
@@ -66,7 +67,7 @@ def parse_due_month(text: str, today: date) -> date | None:
     t = (text or "").strip().replace(" ", "")
     this = today.replace(day=1)
     for word, n in _CN.items():
-        t = re.sub(rf"^{word}(?=个?月)", str(n), t)
+        t = re.sub("^" + word + _BEFORE_MONTH, str(n), t)
     out: date | None = None
     if t in ("本月", "这个月", "当月", "月底"):
         out = this
@@ -205,9 +206,10 @@ def report_done(s: Session, actor: Actor | None, t: LivelihoodTask, note: str,
                 media: list[dict[str, str]], now: datetime) -> LivelihoodTask:
     """The owner says it is solved, with evidence; the leader checks it next."""
     a = require_worker(actor, t)
+    if t.status == CHECKING:
+        raise UserError("tasks.already_checking", task_id=t.id)
     if t.status != OPEN:
-        raise UserError("tasks.not_open" if t.status != CHECKING else "tasks.already_checking",
-                        task_id=t.id)
+        raise UserError("tasks.not_open", task_id=t.id)
     note = (note or "").strip()
     if not note and not media:
         raise UserError("tasks.need_evidence")

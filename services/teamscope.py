@@ -84,6 +84,16 @@ def require_manager(actor: Actor | None, team_id: int) -> Actor:
     return actor
 
 
+def own_team(s: Session, actor: Actor | None) -> Team:
+    """The team the speaker works in (to add to its work), or a refusal (audited)."""
+    if actor is None or actor.kind != "member" or not actor.in_team:
+        raise PermissionDenied("council.team_members_only")
+    team = s.get(Team, actor.team_id)
+    if team is None:
+        raise NotFound("council.no_team_here")
+    return team
+
+
 def team_for(s: Session, actor: Actor, ref: str = "") -> Team:
     """The team a request is about: a member's own, a villager's village's, or (county
     staff) the one named or the only one of their county."""
@@ -97,13 +107,16 @@ def team_for(s: Session, actor: Actor, ref: str = "") -> Team:
         if team is None:
             raise NotFound("council.no_team_here")
         return team
+    if ref:
+        # any team by name or id: whether the actor may see it is `require_view`'s to say
+        # (refused and audited), so a name from another county is not silently "unknown"
+        named = s.scalar(select(Team).where(Team.name == ref)) or (
+            s.get(Team, int(ref)) if ref.isdigit() and len(ref) <= 9 else None)
+        if named is None:
+            raise NotFound("council.team_not_found", ref=ref)
+        return named
     teams = [t for t in s.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id))
              if actor.county_id is None or county_of(s, t.id) == actor.county_id]
-    if ref:
-        named = [t for t in teams if t.name == ref or (ref.isdigit() and t.id == int(ref))]
-        if named:
-            return named[0]
-        raise NotFound("council.team_not_found", ref=ref)
     if len(teams) == 1:
         return teams[0]
     if not teams:

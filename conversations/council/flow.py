@@ -103,11 +103,11 @@ def _meeting_team(ctx: Ctx, meeting_id: int) -> tuple[CouncilMeeting, Team, str]
 def on_button(ctx: Ctx, pressed: CouncilButton) -> Replies:
     actor = ctx.require_actor()
     if pressed.action == "c":
-        team = teamscope.team_for(ctx.session, actor)
+        team = teamscope.own_team(ctx.session, actor)
         teamscope.require_manager(actor, team.id)
         return ctx.begin_fresh(CallDialog.name, "", T.BTN_CALL)
     if pressed.action == "t":
-        team = teamscope.team_for(ctx.session, actor)
+        team = teamscope.own_team(ctx.session, actor)
         teamscope.require_manager(actor, team.id)
         return ctx.begin_fresh(TimeDialog.name, "", T.BTN_TIME)
     m, team, view = _meeting_team(ctx, pressed.meeting_id)
@@ -233,7 +233,7 @@ class CallDialog(Dialog):
 
     def start(self, ctx: Ctx, args: str) -> Turn:
         actor = ctx.require_actor()
-        team = teamscope.team_for(ctx.session, actor)
+        team = teamscope.own_team(ctx.session, actor)
         teamscope.require_manager(actor, team.id)
         return Turn.stay({"stage": "kind", "team": team.id}, Reply(T.CALL_KIND, buttons=buttons_row(
             *((T.KIND_LABELS[k], self.button(k)) for k in council.KINDS))))
@@ -284,7 +284,7 @@ class TimeDialog(Dialog):
 
     def start(self, ctx: Ctx, args: str) -> Turn:
         actor = ctx.require_actor()
-        team = teamscope.team_for(ctx.session, actor)
+        team = teamscope.own_team(ctx.session, actor)
         teamscope.require_manager(actor, team.id)
         rows = [r for r in council.council_series(ctx.session, team.id) if r.key is not None]
         if not rows:

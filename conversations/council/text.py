@@ -31,6 +31,7 @@ ERRORS = errors("council", {
     "series_gone": "这个会议安排不存在了。发送 /council 查看。",
     "bad_kind": "请选择会议：村民代表会议或村民会议。",
     "when_past": "这个时间已经过去了（或以后不会再有）。请写一个以后的时间。",
+    "meeting_exists": "那个时间已经有一次同样的会议了。请换一个时间。",
     "already_recorded": "这次会议的决定已经记录过了。发送 /council 查看。",
     "not_held_yet": "会议还没有开，开完后再记录决定。",
     "decisions_missing": "还有 {n} 项没有记录结果，每一项都要写明通过、不通过或暂缓。",

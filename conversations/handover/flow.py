@@ -14,6 +14,7 @@ from core.context import Ctx
 from core.messages import Button, Incoming, Reply
 from core.registry import Command, Dialog, Registry, Replies, Turn
 from services import handover
+from services.errors import NotFound, PermissionDenied
 from services.roles import MEMBER_ROLES
 from storage.models import Handover, HandoverItem, Member
 
@@ -55,8 +56,6 @@ def sheet_reply(ctx: Ctx, h: Handover) -> Reply:
 
 
 def _may(check) -> bool:  # type: ignore[no-untyped-def]
-    from services.errors import PermissionDenied
-
     try:
         check()
     except PermissionDenied:
@@ -100,8 +99,6 @@ def on_sheet(ctx: Ctx, pressed: SheetButton) -> Replies:
             for i in range(0, min(len(people), 12), 3)])]
     if a == "f":
         if not _actor_is(ctx, h.member_id):
-            from services.errors import PermissionDenied
-
             raise PermissionDenied("handover.outgoing_only")
         return ctx.begin_fresh(FilesDialog.name, str(h.id), T.BTN_FILES, restart=True)
     if a == "a":
@@ -144,8 +141,6 @@ def on_item(ctx: Ctx, pressed: ItemButton) -> Replies:
     actor = ctx.require_actor()
     item = ctx.session.get(HandoverItem, pressed.item_id)
     if item is None:
-        from services.errors import NotFound
-
         raise NotFound("handover.item_gone")
     h = handover.get(ctx.session, item.handover_id)
     done = handover.confirm(ctx.session, h, actor, [item.id], ctx.now)
@@ -159,8 +154,6 @@ def on_successor(ctx: Ctx, pressed: SuccessorButton) -> Replies:
     handover.require_namer(s, h, actor)
     m = s.get(Member, pressed.member_id)
     if m is None:
-        from services.errors import NotFound
-
         raise NotFound("handover.item_gone")
     handover.name_successor(s, h, actor, m, ctx.now)
     out = _name(s, h.member_id)
@@ -182,8 +175,6 @@ class FilesDialog(Dialog):
     def start(self, ctx: Ctx, args: str) -> Turn:
         h = handover.get(ctx.session, int(args))
         if not _actor_is(ctx, h.member_id):
-            from services.errors import PermissionDenied
-
             raise PermissionDenied("handover.outgoing_only")
         return Turn.stay({"handover": h.id}, Reply(T.ASK_FILES))
 

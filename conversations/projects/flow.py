@@ -115,8 +115,7 @@ def _all_media(entries) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
 def on_button(ctx: Ctx, pressed: ProjectButton) -> Replies:
     actor = ctx.require_actor()
     if pressed.action == "new":
-        team = teamscope.team_for(ctx.session, actor)
-        teamscope.require_member(actor, team.id)
+        teamscope.own_team(ctx.session, actor)
         return ctx.begin_fresh(NewProjectDialog.name, "", T.BTN_NEW)
     p = projects.get(ctx.session, pressed.project_id)
     team, view = _team_of(ctx, p)
@@ -152,9 +151,7 @@ class NewProjectDialog(Dialog):
     title = T.NEW_TITLE
 
     def start(self, ctx: Ctx, args: str) -> Turn:
-        actor = ctx.require_actor()
-        team = teamscope.team_for(ctx.session, actor)
-        teamscope.require_member(actor, team.id)
+        team = teamscope.own_team(ctx.session, ctx.require_actor())
         state: dict[str, Any] = {"team": team.id, "stage": "title"}
         if args.strip():
             return self._title(state, args.strip())
@@ -211,6 +208,7 @@ class EntryDialog(Dialog):
         kind, _, pid = args.partition(":")
         p = projects.get(ctx.session, int(pid))
         projects.require_worker(ctx.require_actor(), p)
+        projects.check_entry(kind, p)
         return Turn.stay({"kind": kind, "project": p.id, "stage": "text"},
                          Reply(T.ASK_ENTRY[kind].format(title=p.title)))
 

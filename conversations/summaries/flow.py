@@ -3,8 +3,6 @@ submitted with one button — what the 5 July and 5 January reminders open in on
 
 from __future__ import annotations
 
-import re
-
 from core.context import Ctx
 from core.messages import Reply, buttons_row
 from core.registry import Command, Registry, Replies
@@ -17,26 +15,12 @@ from services.roles import LEADER_ROLES, TEAM_ROLES
 from . import text as T
 from .buttons import SummaryButton
 
-_YEAR = re.compile(r"^(\d{4})\s*年?\s*(.*)$")
-
-
-def parse_period(text: str, today_period: summaries.Period) -> summaries.Period:
-    t = (text or "").strip()
-    if not t:
-        return today_period
-    year = today_period.year
-    m = _YEAR.match(t)
-    if m:
-        year, t = int(m.group(1)), m.group(2).strip() or "年度"
-    kind = T.PERIOD_WORDS.get(t)
-    if kind is None or not 2000 <= year <= 2100:
-        raise UserError("summaries.bad_period", text=text.strip())
-    return summaries.Period(year, kind)
-
 
 def summary_cmd(ctx: Ctx, args: str) -> Replies:
     member = ctx.team_member("reports.team_only")
-    period = parse_period(args, summaries.default_period(ctx.today))
+    period = summaries.parse_period(args, summaries.default_period(ctx.today))
+    if period is None:
+        raise UserError("summaries.bad_period", text=args.strip())
     rec = summaries.draft(ctx.session, member, period, ctx.today, ctx.now, T.body, ctx.settings)
     if rec.status == "submitted":
         when = local(rec.submitted_at or rec.updated_at, ctx.tz).strftime(T.SUBMITTED_AT)

@@ -20,8 +20,6 @@ ERRORS = errors("summaries", {
 
 CMD_SUMMARY = "半年/年度工作总结（自动生成草稿，一键提交）"
 ALIAS_SUMMARY = ("工作总结", "述职", "半年总结", "年度总结")
-PERIOD_WORDS = {"半年": "h1", "上半年": "h1", "半年总结": "h1", "年度": "year", "全年": "year",
-                "年度总结": "year", "年终": "year"}
 LIST_SEP = "、"
 STATUS = {"proposed": "待议事会讨论", "approved": "已通过待开工", "active": "实施中", "done": "已完工"}
 

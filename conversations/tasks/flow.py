@@ -159,8 +159,7 @@ def _media_count(s, t: LivelihoodTask) -> int:  # type: ignore[no-untyped-def]
 def on_button(ctx: Ctx, pressed: TaskButton) -> Replies:
     actor = ctx.require_actor()
     if pressed.action == "new":
-        team = teamscope.team_for(ctx.session, actor)
-        teamscope.require_member(actor, team.id)
+        teamscope.own_team(ctx.session, actor)
         return ctx.begin_fresh(NewTaskDialog.name, "", T.BTN_NEW)
     t = tasks.get(ctx.session, pressed.task_id)
     team, view = _team_of(ctx, t)
@@ -178,9 +177,10 @@ def on_button(ctx: Ctx, pressed: TaskButton) -> Replies:
         return ctx.begin_fresh(ProgressDialog.name, str(t.id), T.BTN_ADD_PROGRESS, restart=True)
     if a == "d":
         tasks.require_worker(actor, t)
+        if t.status == "checking":
+            raise UserError("tasks.already_checking", task_id=t.id)
         if t.status != "open":
-            raise UserError("tasks.already_checking" if t.status == "checking" else "tasks.not_open",
-                            task_id=t.id)
+            raise UserError("tasks.not_open", task_id=t.id)
         return ctx.begin_fresh(DoneDialog.name, str(t.id), T.BTN_DONE, restart=True)
     if a == "ok":
         tasks.check(ctx.session, actor, t, ctx.now)
@@ -213,9 +213,7 @@ class NewTaskDialog(Dialog):
     title = T.NEW_TITLE
 
     def start(self, ctx: Ctx, args: str) -> Turn:
-        actor = ctx.require_actor()
-        team = teamscope.team_for(ctx.session, actor)
-        teamscope.require_member(actor, team.id)
+        team = teamscope.own_team(ctx.session, ctx.require_actor())
         state: dict[str, Any] = {"team": team.id, "stage": "problem"}
         if args.strip():
             return self._problem(ctx, state, args.strip())
@@ -316,8 +314,7 @@ def progress_cmd(ctx: Ctx, args: str) -> Replies:
     got = media.from_incoming(ctx.incoming)
     if tid is not None:
         return [_save_progress(ctx, tasks.get(ctx.session, tid), rest.strip(), got)]
-    team = teamscope.team_for(ctx.session, actor)
-    teamscope.require_member(actor, team.id)
+    team = teamscope.own_team(ctx.session, actor)
     mine = [t for t in tasks.team_tasks(ctx.session, team.id)
             if t.owner_id == actor.id and t.status == "open"]
     if not mine:

@@ -27,7 +27,6 @@ ERRORS = errors("tasks", {
     "bad_problem": "请用一句话（{limit}字以内）写清要解决的问题，例如：村东组道路坑洼，雨天无法通行。",
     "owner_not_in_team": "{name}不是本工作队的成员，不能做责任人。",
     "already_waiting": "任务 #{task_id} 已经在议事会待议事项里了。",
-    "progress_usage": "请写任务编号和进展，例如：/progress 3 路基已经铺完。发送 /tasks 查看编号。",
 })
 
 CMD_TASKS = "民生任务表：任务、进展、销号"
