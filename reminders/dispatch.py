@@ -138,10 +138,9 @@ def _rotation(t: Tick, row: EventSeries, due: Due) -> None:
         people = {m.id: "self"}
         for other in others:
             people.setdefault(other.id, "other")
+        sheet = "\n" + sheet_text(t.s, h, t.now) if h is not None else ""
         for mid, who in people.items():
-            text = T.term_ending(m.name, m.term_end, left, own=who == "self")
-            if h is not None:
-                text += "\n" + sheet_text(t.s, h, t.now)
+            text = T.term_ending(m.name, m.term_end, left, own=who == "self") + sheet
             t.put(f"ro:{m.id}:{m.term_end:%Y%m%d}:{stage}:m{mid}", Reply(text + tail, buttons=buttons),
                   Recipient(member_id=mid), due)
 

@@ -52,6 +52,7 @@ CALLED_LEADS = (Lead(days=1, at="18:00"), Lead(minutes=60))
 class AgendaEntry:
     """A subject waiting for the council: what the agenda shows of it (data, no words)."""
 
+    team_id: int
     kind: str
     subject_id: int
     title: str
@@ -59,18 +60,18 @@ class AgendaEntry:
     info: str | None = None  # a short datum shown beside it: a fund source, an owner
 
 
-WaitingFn = Callable[[Session, int], list[AgendaEntry]]
+# (session, team ids) -> the subjects of those teams waiting for a decision: set-based,
+# so a tick announcing a prefecture's meetings asks each source once, not once per team
+WaitingFn = Callable[[Session, list[int]], list[AgendaEntry]]
 DecideFn = Callable[[Session, CouncilItem, datetime], None]
-CountFn = Callable[[Session, list[int]], dict[int, int]]
 
 
 @dataclass(frozen=True)
 class AgendaSource:
     kind: str
-    waiting: WaitingFn  # (session, team id) -> subjects waiting for a decision
+    waiting: WaitingFn
     decide: DecideFn  # apply item.decision to the subject
     order: int
-    count: CountFn | None = None  # (session, team ids) -> how many wait, set-based
 
 
 _SOURCES: dict[str, AgendaSource] = {}
@@ -78,15 +79,14 @@ _SOURCES: dict[str, AgendaSource] = {}
 AGENDA_PROVIDERS = ["services.projects", "services.tasks"]
 
 
-def agenda_source(kind: str, *, decide: DecideFn, order: int = 100,
-                  count: CountFn | None = None) -> Callable[[WaitingFn], WaitingFn]:
+def agenda_source(kind: str, *, decide: DecideFn, order: int = 100) -> Callable[[WaitingFn], WaitingFn]:
     """Register a kind of subject the council decides on:
 
-        @council.agenda_source("project", decide=apply_decision, order=10, count=counts)
-        def waiting_projects(s, team_id): ...
+        @council.agenda_source("project", decide=apply_decision, order=10)
+        def waiting_projects(s, team_ids): ...
     """
     def wrap(fn: WaitingFn) -> WaitingFn:
-        _SOURCES[kind] = AgendaSource(kind, fn, decide, order, count)
+        _SOURCES[kind] = AgendaSource(kind, fn, decide, order)
         return fn
     return wrap
 
@@ -117,33 +117,33 @@ def meetings(s: Session, team_id: int, *, status: str | None = None) -> list[Cou
     return list(s.scalars(q.order_by(CouncilMeeting.scheduled_at, CouncilMeeting.id)))
 
 
-def on_open_agenda(s: Session, team_id: int) -> set[tuple[str, int]]:
-    """Subjects already on the agenda of a meeting not yet recorded."""
-    rows = s.execute(select(CouncilItem.subject_kind, CouncilItem.subject_id)
+def on_open_agenda(s: Session, team_ids: list[int]) -> set[tuple[int, str, int]]:
+    """(team, kind, subject) already on the agenda of a meeting not yet recorded."""
+    rows = s.execute(select(CouncilItem.team_id, CouncilItem.subject_kind, CouncilItem.subject_id)
                      .join(CouncilMeeting, CouncilMeeting.id == CouncilItem.meeting_id)
-                     .where(CouncilMeeting.team_id == team_id, CouncilMeeting.status == PLANNED))
-    return {(k, i) for k, i in rows}
+                     .where(CouncilMeeting.team_id.in_(team_ids), CouncilMeeting.status == PLANNED))
+    return {(t, k, i) for t, k, i in rows}
+
+
+def waiting_many(s: Session, team_ids: list[int], *, unscheduled: bool = False) -> dict[int, list[AgendaEntry]]:
+    """Every subject of these teams waiting for a decision, by team and source order; with
+    `unscheduled`, only those not yet on a coming meeting's agenda. One query per source."""
+    out: dict[int, list[AgendaEntry]] = {tid: [] for tid in team_ids}
+    taken = on_open_agenda(s, team_ids) if unscheduled else set()
+    for src in sources():
+        for e in src.waiting(s, team_ids):
+            if (e.team_id, e.kind, e.subject_id) not in taken:
+                out.setdefault(e.team_id, []).append(e)
+    return out
 
 
 def waiting(s: Session, team_id: int, *, unscheduled: bool = False) -> list[AgendaEntry]:
-    """Every subject of the team waiting for a decision, by source order; with
-    `unscheduled`, only those not yet on a coming meeting's agenda."""
-    out = [e for src in sources() for e in src.waiting(s, team_id)]
-    if unscheduled:
-        taken = on_open_agenda(s, team_id)
-        out = [e for e in out if (e.kind, e.subject_id) not in taken]
-    return out
+    return waiting_many(s, [team_id], unscheduled=unscheduled)[team_id]
 
 
 def waiting_counts(s: Session, team_ids: list[int]) -> dict[int, int]:
-    """How many subjects wait for the council, per team (the digest: set-based)."""
-    out: dict[int, int] = {}
-    for src in sources():
-        got = src.count(s, team_ids) if src.count is not None else {
-            tid: len(src.waiting(s, tid)) for tid in team_ids}
-        for tid, n in got.items():
-            out[tid] = out.get(tid, 0) + n
-    return out
+    """How many subjects wait for the council, per team (the digest)."""
+    return {tid: len(rows) for tid, rows in waiting_many(s, team_ids).items()}
 
 
 def to_record(s: Session, team_id: int, now: datetime) -> list[CouncilMeeting]:
@@ -181,15 +181,19 @@ def meeting_for(s: Session, team_id: int, kind: str, when: datetime, now: dateti
     return m, True
 
 
-def fill_agenda(s: Session, m: CouncilMeeting, now: datetime) -> list[CouncilItem]:
+def fill_agenda(s: Session, m: CouncilMeeting, now: datetime,
+                entries: list[AgendaEntry] | None = None) -> list[CouncilItem]:
     """Put every waiting subject not yet on a coming agenda onto this one (until the
-    meeting starts); returns the meeting's whole agenda."""
+    meeting starts); returns the meeting's whole agenda. `entries`: those subjects, when
+    the caller has read them for many teams at once (`waiting_many`)."""
     if m.status == PLANNED and m.scheduled_at > now:
-        for e in waiting(s, m.team_id, unscheduled=True):
-            s.add(CouncilItem(meeting_id=m.id, team_id=m.team_id, subject_kind=e.kind,
-                              subject_id=e.subject_id, title=e.title, amount_fen=e.amount_fen,
-                              info=e.info))
-        s.flush()
+        todo = waiting(s, m.team_id, unscheduled=True) if entries is None else entries
+        added = [CouncilItem(meeting_id=m.id, team_id=m.team_id, subject_kind=e.kind,
+                             subject_id=e.subject_id, title=e.title, amount_fen=e.amount_fen,
+                             info=e.info) for e in todo]
+        if added:
+            s.add_all(added)
+            s.flush()
     return items(s, m.id)
 
 

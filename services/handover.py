@@ -403,13 +403,13 @@ def approve(s: Session, h: Handover, actor: Actor | None, now: datetime) -> Hand
     return sh
 
 
-def steps_left(s: Session, h: Handover) -> list[str]:
-    """What is still to do, in order: keys of STEPS."""
+def steps_left(s: Session, h: Handover, rows: list[HandoverItem] | None = None) -> list[str]:
+    """What is still to do, in order: keys of STEPS (`rows`: the sheet's items, if read)."""
     sh = sheet_of(s, h)
     out = []
     if sh.successor_id is None:
         out.append("successor")
-    if any(it.confirmed_at is None for it in items(s, h)):
+    if any(it.confirmed_at is None for it in (items(s, h) if rows is None else rows)):
         out.append("items")
     if sh.out_signed_at is None:
         out.append("out_signed")

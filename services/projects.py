@@ -252,34 +252,21 @@ def _decide_fund(s: Session, item: CouncilItem, now: datetime) -> None:
         e.status, e.decision_id = FUND_REJECTED, item.id
 
 
-def _count_projects(s: Session, team_ids: list[int]) -> dict[int, int]:
-    return dict(s.execute(select(Project.team_id, func.count()).where(
-        Project.team_id.in_(team_ids), Project.status == PROPOSED).group_by(Project.team_id)).all())
-
-
-def _count_funds(s: Session, team_ids: list[int]) -> dict[int, int]:
-    return dict(s.execute(select(Project.team_id, func.count())
-                          .join(ProjectEntry, ProjectEntry.project_id == Project.id)
-                          .where(Project.team_id.in_(team_ids), ProjectEntry.kind == "fund",
-                                 ProjectEntry.status == WAITING,
-                                 Project.status.in_((APPROVED, ACTIVE)))
-                          .group_by(Project.team_id)).all())
-
-
-@council.agenda_source("project", decide=_decide_project, order=10, count=_count_projects)
-def waiting_projects(s: Session, team_id: int) -> list[council.AgendaEntry]:
-    rows = s.scalars(select(Project).where(Project.team_id == team_id, Project.status == PROPOSED)
+@council.agenda_source("project", decide=_decide_project, order=10)
+def waiting_projects(s: Session, team_ids: list[int]) -> list[council.AgendaEntry]:
+    rows = s.scalars(select(Project).where(Project.team_id.in_(team_ids), Project.status == PROPOSED)
                      .order_by(Project.id))
-    return [council.AgendaEntry("project", p.id, p.title, p.amount_fen, p.fund_source) for p in rows]
+    return [council.AgendaEntry(p.team_id, "project", p.id, p.title, p.amount_fen, p.fund_source)
+            for p in rows]
 
 
-@council.agenda_source("fund", decide=_decide_fund, order=20, count=_count_funds)
-def waiting_funds(s: Session, team_id: int) -> list[council.AgendaEntry]:
+@council.agenda_source("fund", decide=_decide_fund, order=20)
+def waiting_funds(s: Session, team_ids: list[int]) -> list[council.AgendaEntry]:
     rows = s.execute(select(ProjectEntry, Project).join(Project, Project.id == ProjectEntry.project_id)
-                     .where(Project.team_id == team_id, ProjectEntry.kind == "fund",
+                     .where(Project.team_id.in_(team_ids), ProjectEntry.kind == "fund",
                             ProjectEntry.status == WAITING, Project.status.in_((APPROVED, ACTIVE)))
                      .order_by(ProjectEntry.id)).all()
-    return [council.AgendaEntry("fund", e.id, e.text, e.amount_fen, p.title) for e, p in rows]
+    return [council.AgendaEntry(p.team_id, "fund", e.id, e.text, e.amount_fen, p.title) for e, p in rows]
 
 
 # -- the handover's side (registered with services.handover by conversations/projects) --------

@@ -274,19 +274,13 @@ def _decide(s: Session, item: CouncilItem, now: datetime) -> None:
     # deferred: still waiting, on the next meeting's agenda
 
 
-def _count(s: Session, team_ids: list[int]) -> dict[int, int]:
-    return dict(s.execute(select(LivelihoodTask.team_id, func.count()).where(
-        LivelihoodTask.team_id.in_(team_ids), LivelihoodTask.council == "waiting",
-        LivelihoodTask.status.in_(ACTIVE)).group_by(LivelihoodTask.team_id)).all())
-
-
-@council.agenda_source("task", decide=_decide, order=30, count=_count)
-def waiting_tasks(s: Session, team_id: int) -> list[council.AgendaEntry]:
+@council.agenda_source("task", decide=_decide, order=30)
+def waiting_tasks(s: Session, team_ids: list[int]) -> list[council.AgendaEntry]:
     rows = s.scalars(select(LivelihoodTask).where(
-        LivelihoodTask.team_id == team_id, LivelihoodTask.council == "waiting",
+        LivelihoodTask.team_id.in_(team_ids), LivelihoodTask.council == "waiting",
         LivelihoodTask.status.in_(ACTIVE)).order_by(LivelihoodTask.id)).all()
     names = owners(s, list(rows))
-    return [council.AgendaEntry("task", t.id, t.problem,
+    return [council.AgendaEntry(t.team_id, "task", t.id, t.problem,
                                 info=names[t.owner_id].name if t.owner_id in names else None)
             for t in rows]
 

@@ -85,7 +85,12 @@ def _notice(t: dispatch.Tick, row: EventSeries, due: Due) -> None:
     tz = spec_of(row).tz
     m, _ = council.meeting_for(t.s, row.team_id, council.kind_of_series(row), due.occurrence,
                                t.now, series_id=row.id)
-    agenda = council.fill_agenda(t.s, m, t.now) if due.status != "missed" else council.items(t.s, m.id)
+    if due.status != "missed":
+        waiting = _waiting(t)
+        agenda = council.fill_agenda(t.s, m, t.now, waiting.get(row.team_id, []))
+        waiting[row.team_id] = []  # on this agenda now: not on another one of this tick
+    else:
+        agenda = council.items(t.s, m.id)
     from conversations.reminders.text import late, time_left
 
     left = time_left(due.occurrence - due.remind_at)
@@ -97,11 +102,23 @@ def _notice(t: dispatch.Tick, row: EventSeries, due: Due) -> None:
               Recipient(member_id=r.member_id, villager_id=r.villager_id), due)
 
 
+def _waiting(t: dispatch.Tick) -> dict[int, list[council.AgendaEntry]]:
+    """What waits for the council in every team with a council series, read once per tick
+    (one query per agenda source), however many teams' meetings are announced in it."""
+    got = getattr(t, "_council_waiting", None)
+    if got is None:
+        team_ids = sorted(set(t.s.scalars(select(EventSeries.team_id).where(
+            EventSeries.kind == council.SERIES_KIND))))
+        got = council.waiting_many(t.s, team_ids, unscheduled=True)
+        t._council_waiting = got  # type: ignore[attr-defined]
+    return got
+
+
 @digest.section
 def _digest(s: Session, digests: dict[int, digest.TeamDigest], now: datetime,
             settings: Settings) -> None:
     """【议事会】 what waits for the council and meetings whose decisions are not written.
-    Two queries for all teams (plus one per agenda source)."""
+    Three queries for all teams, plus one per agenda source."""
     ids = list(digests)
     held: dict[int, list[CouncilMeeting]] = defaultdict(list)
     for m in s.scalars(select(CouncilMeeting).where(

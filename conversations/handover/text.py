@@ -74,12 +74,13 @@ def sheet_text(s: Session, h: Handover, now: datetime, tz: str | None = None) ->
     lines = [f"📋 {out_m.name if out_m else h.member_id}的交接表（任期至 {h.term_end}）",
              f"接任人：{succ.name if succ else '未指定'}",
              f"移交事项（已确认 {done}/{len(items)}）：" if items else "移交事项：暂无（可添加文件资料）"]
-    titles = {src.kind: src.title for src in handover.sources()}
+    sources = handover.sources()
+    titles = {src.kind: src.title for src in sources}
     titles[handover.FILE] = FILE_TITLE
     by_kind: dict[str, list[HandoverItem]] = {}
     for i in items:
         by_kind.setdefault(i.kind, []).append(i)
-    order = [src.kind for src in handover.sources()] + [handover.FILE]
+    order = [src.kind for src in sources] + [handover.FILE]
     for kind in order + [k for k in by_kind if k not in order]:
         if kind not in by_kind:
             continue
@@ -95,7 +96,7 @@ def sheet_text(s: Session, h: Handover, now: datetime, tz: str | None = None) ->
     if h.closed_at is not None:
         lines.append("任期已结束。" + (f"（强制结束，理由：{h.override_reason}）" if h.override_reason else ""))
     else:
-        left = handover.steps_left(s, h)
+        left = handover.steps_left(s, h, items)
         lines.append("还差：" + LIST_SEP.join(STEP_LABELS[k] for k in left) if left
                      else f"交接已全部完成，管理员可以结束任期：/closeterm {out_m.name if out_m else ''}")
     return "\n".join(lines)
