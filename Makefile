@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test console migrate lint bench clean
+.PHONY: run test console web migrate lint bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -14,18 +14,23 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)            ## migrate and start the bot (console demo when BOT_TOKEN is unset)
+run: $(STAMP)            ## migrate and start the bot and the web workspace (console demo when BOT_TOKEN is unset)
 	$(PY) bot.py migrate
 	$(PY) bot.py run
 
 console: $(STAMP)        ## console channel with the demo team, transcripts with --echo
 	$(PY) bot.py console --demo
 
+web: $(STAMP)            ## the county workspace alone (bot.py web --port PORT)
+	$(PY) bot.py migrate
+	$(PY) bot.py web
+
 migrate: $(STAMP)
 	$(PY) bot.py migrate
 
-test: $(STAMP)           ## install, make sure PostgreSQL is up, run the whole suite
+test: $(STAMP)           ## install, make sure PostgreSQL and Chromium are there, run the whole suite
 	@bash scripts/ensure_postgres.sh || true
+	@bash scripts/ensure_browser.sh
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
@@ -37,6 +42,8 @@ bench: $(STAMP)          ## print the benchmark figures (a few minutes)
 	$(PY) bench/recurrence_bench.py
 	$(PY) bench/digest_bench.py --deliver
 	$(PY) bench/council_bench.py
+	$(PY) bench/web_bench.py
+	$(PY) bench/households_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache out

@@ -1,101 +1,170 @@
-"""Measure the score weighting and calibrate the verdict thresholds.
+"""Fit the scorer and calibrate the verdict thresholds on the TUNE half only.
 
-    /work/main/.venv/bin/python bench/kb_tune.py
+    .venv/bin/python bench/kb_tune.py [--cv]
 
-The eval set is split in two (even / odd positions). Weights are chosen on the
-even half by top-1 accuracy, thresholds on the even half by
-``answered right - 5 * answered wrong`` subject to at most 2 % out-of-scope
-false answers (ties: fewer out-of-scope choices, higher answer_min); both halves are then reported so over-fitting is visible.
-The winning numbers are copied by hand into the constants in knowledge/kb.py.
+Tuning data: the tune half of bench/kb_real_set.yaml plus the project's earlier set
+(bench/kb_eval_set.yaml; more examples, and twice the out-of-scope questions to calibrate
+against). The test half is never read here.
+
+1. Every tuning question's candidates (knowledge.KnowledgeBase.candidates) give one row of
+   features per candidate, labelled 1 when the candidate is a right entry.
+2. A logistic regression (L2, Newton's method; a dozen lines of numpy rather than a
+   scikit-learn dependency) is fitted on those rows; ``--cv`` first reports 5-fold
+   cross-validation inside the tune half for a few regularisation strengths.
+3. With the fitted coefficients, the answer / choose / decline thresholds are calibrated by
+   bench/kb_eval.py:calibrate — the procedure the bench applies to every baseline.
+
+Copy the printed constants into knowledge/kb.py.
 """
 
 from __future__ import annotations
 
-import itertools
+import argparse
+import random
 import sys
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from kb_bench import Ours, load_eval, quality  # noqa: E402
+from kb_eval import (  # noqa: E402
+    Item,
+    Rule,
+    calibrate,
+    evaluate,
+    load_extra_tune,
+    load_items,
+    outcome,
+    utility,
+)
 
-from knowledge import KnowledgeBase, Thresholds, Weights  # noqa: E402
+from knowledge import FEATURES, KnowledgeBase, Thresholds, Weights  # noqa: E402
+
+L2 = 30.0  # chosen with --cv: the best utility per question (bench/kb_eval.py: UTILITY)
+OOS_CAP = 0.02  # the same cap the bench applies to every method
 
 
-def main() -> None:
-    items = load_eval()
-    dev, test = items[0::2], items[1::2]
+def rows(kb: KnowledgeBase, items: Sequence[Item]) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Candidate ids and feature rows per question."""
+    out = {}
+    for it in items:
+        c, idx = kb.candidates(it.q)
+        out[it.q] = ([idx.entries[i].id for i in c.entries.tolist()], c.features)
+    return out
+
+
+def fit(data: dict[str, tuple[list[str], np.ndarray]], items: Sequence[Item], l2: float) -> Weights:
+    """L2-regularised logistic regression on standardised features, returned unstandardised."""
+    xs, ys = [], []
+    for it in items:
+        ids, f = data[it.q]
+        for eid, row in zip(ids, f, strict=True):
+            xs.append(row)
+            ys.append(1.0 if eid in it.expected else 0.0)
+    x, y = np.asarray(xs, dtype=np.float64), np.asarray(ys)
+    mu, sd = x.mean(0), x.std(0) + 1e-9
+    z = np.c_[np.ones(len(x)), (x - mu) / sd]
+    w = np.zeros(z.shape[1])
+    reg = l2 * np.diag(np.r_[0.0, np.ones(z.shape[1] - 1)])
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-z @ w))
+        grad = z.T @ (p - y) + reg @ w
+        hess = (z.T * (p * (1 - p))) @ z + reg
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    coef = w[1:] / sd
+    return Weights(coef=tuple(round(float(c), 4) for c in coef),
+                   intercept=round(float(w[0] - (w[1:] * mu / sd).sum()), 4))
+
+
+def scored(data: dict[str, tuple[list[str], np.ndarray]], w: Weights, q: str) -> list[tuple[str, float]]:
+    ids, f = data[q]
+    if not ids:
+        return []
+    s = 100.0 / (1.0 + np.exp(-(w.intercept + f @ np.asarray(w.coef))))
+    order = np.argsort(-s, kind="stable")
+    return [(ids[i], float(s[i])) for i in order]
+
+
+def cross_validate(data: dict[str, tuple[list[str], np.ndarray]], items: Sequence[Item],
+                   l2: float, seeds: Sequence[int] = (1, 2, 3)) -> dict[str, float]:
+    """5-fold CV inside the tune half: fit and calibrate on 4 folds, count on the 5th."""
+    out: Counter[str] = Counter()
+    top1 = n_in = 0
+    for seed in seeds:
+        shuffled = list(items)
+        random.Random(seed).shuffle(shuffled)
+        folds = [shuffled[i::5] for i in range(5)]
+        for k in range(5):
+            train = [x for j, f in enumerate(folds) if j != k for x in f]
+            w = fit(data, train, l2)
+            rule = calibrate(train, lambda q, w=w: scored(data, w, q), steps=16)
+            for it in folds[k]:
+                r = scored(data, w, it.q)
+                out[outcome(it, *rule.decide(r))] += 1
+                if it.in_scope:
+                    n_in += 1
+                    top1 += bool(r) and r[0][0] in it.expected
+    n_oos = len(items) * len(seeds) - n_in
+    res = {k: v / (n_oos if k.startswith("oos") else n_in) for k, v in out.items()}
+    res["top1"] = top1 / n_in
+    res["utility"] = utility(out.elements()) / (len(items) * len(seeds))
+    return res
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cv", action="store_true", help="cross-validate regularisation strengths first")
+    ap.add_argument("--tune-half-only", action="store_true",
+                    help="leave out the earlier set (bench/kb_eval_set.yaml)")
+    args = ap.parse_args(argv)
+    tune = load_items(half="tune")
+    if not args.tune_half_only:
+        tune += load_extra_tune()
     kb = KnowledgeBase.from_directory()
-    m = Ours([], kb=kb)
+    data = rows(kb, tune)
+    print(f"tuning data: {len(tune)} questions, {sum(len(v[0]) for v in data.values())} candidate rows; "
+          f"features: {', '.join(FEATURES)}")
+    if args.cv:
+        print("5-fold cross-validation inside the tuning data (3 shuffles):")
+        for l2 in (0.3, 1.0, 3.0, 10.0, 30.0):
+            r = cross_validate(data, tune, l2)
+            print(f"  l2={l2:<5} top-1 {r['top1']:.3f}  right {r.get('right', 0):.3f}  "
+                  f"chosen {r.get('chosen', 0):.3f}  wrong {r.get('wrong', 0):.3f}  "
+                  f"OOS answered {r.get('oos_answer', 0):.3f}  OOS offered {r.get('oos_choose', 0):.3f}  "
+                  f"utility per question {r['utility']:.3f}")
+    w = fit(data, tune, L2)
+    kb.weights = w
+    print(f"\nCOEF = {w.coef}\nINTERCEPT = {w.intercept}")
 
-    print("weights (dice, cover, char, pinyin) -> top-1 dev / test / top-3 dev")
-    grid = [0.0, 0.2, 0.45]
-    results = []
-    for d, c, ch, py in itertools.product(grid, grid, grid, [0.0, 0.1, 0.2]):
-        if d + c == 0:
-            continue
-        kb.weights = Weights(d, c, ch, py)
-        qd = quality(m, dev)
-        results.append((qd["top1"], qd["top3"], (d, c, ch, py)))
-    results.sort(reverse=True)
-    for top1, top3, w in results[:8]:
-        kb.weights = Weights(*w)
-        print(f"  {w}: {top1:.3f} / {quality(m, test)['top1']:.3f} / {top3:.3f}")
-    for label, w in [("token dice only", (1, 0, 0, 0)), ("char ratio only", (0.0001, 0, 1, 0)),
-                     ("pinyin only", (0.0001, 0, 0, 1))]:
-        kb.weights = Weights(*w)
-        print(f"  {label:>16} {w}: {quality(m, dev)['top1']:.3f} / {quality(m, test)['top1']:.3f}")
-    best = results[0][2]
-    # Thresholds are calibrated for the weights actually shipped in kb.py,
-    # which are picked by hand from the list above: a setting that is good on
-    # *both* halves beats the single best dev score (that one over-fits).
-    kb.weights = Weights()
-    print(f"  shipped {kb.weights}: dev {quality(m, dev)['top1']:.3f} / test {quality(m, test)['top1']:.3f}")
+    def ranked(q: str) -> list[tuple[str, float]]:
+        return [(m.entry.id, m.score) for m in kb.search(q, 3)]
 
-    print("\nthresholds (answer_min, tie_margin, choose_min) on dev -> right/wrong/oos")
-    # Search results do not depend on thresholds: rank once, then replay.
-    ranked = {it.q: kb.search(it.q, 3) for it in items}
+    import kb_eval
 
-    def replay(th: Thresholds, subset: list) -> dict[str, float]:
-        right = wrong = oos_a = oos_c = 0
-        for it in subset:
-            ms = ranked[it.q]
-            kind = "none"
-            if ms and ms[0].score >= th.choose_min:
-                runner = ms[1].score if len(ms) > 1 else 0.0
-                ok = ms[0].score >= th.answer_min and ms[0].score - runner >= th.tie_margin
-                kind = "answer" if ok else "choose"
-            if it.expected is None:
-                oos_a += kind == "answer"
-                oos_c += kind == "choose"
-            elif kind == "answer":
-                right += ms[0].entry.id == it.expected
-                wrong += ms[0].entry.id != it.expected
-        n_in = sum(i.expected is not None for i in subset)
-        n_out = len(subset) - n_in
-        return {"right": right / n_in, "wrong": wrong / n_in, "oos_a": oos_a / n_out, "oos_c": oos_c / n_out}
+    kb_eval.OOS_CAP = OOS_CAP
+    rule: Rule = calibrate(tune, ranked)
+    print(f"ANSWER_MIN = {rule.answer_min:.1f}\nTIE_MARGIN = {rule.margin:.1f}\n"
+          f"CHOOSE_MIN = {rule.choose_min:.1f}\nCHOOSE_WINDOW = {rule.window:.1f}")
+    kb.thresholds = Thresholds(round(rule.answer_min, 1), round(rule.margin, 1),
+                               round(rule.choose_min, 1), round(rule.window, 1))
+    def verdict(q: str) -> tuple[str, list[str]]:
+        v = kb.answer(q)
+        return v.kind, [m.entry.id for m in v.matches]
 
-    cands = []
-    for a, t, c in itertools.product(range(36, 80), range(0, 16), range(20, 60, 2)):
-        if c > a:
-            continue
-        th = Thresholds(a, t, c)
-        q = replay(th, dev)
-        if q["oos_a"] <= 0.02:
-            cands.append((round(q["right"] - 5 * q["wrong"], 4), -q["oos_c"], a, -t, c))
-    cands.sort(reverse=True)
-    oos_tops = sorted(ranked[i.q][0].score if ranked[i.q] else 0.0 for i in items if i.expected is None)
-    print("  out-of-scope top scores (highest 8):", oos_tops[-8:])
-    ok_tops = sorted(ranked[i.q][0].score for i in items
-                     if i.expected is not None and ranked[i.q] and ranked[i.q][0].entry.id == i.expected)
-    print("  correct in-scope top scores (lowest 8):", ok_tops[:8])
-    for _obj, _, a, t, c in cands[:8]:
-        qd, qt = replay(Thresholds(a, -t, c), dev), replay(Thresholds(a, -t, c), test)
-        print(f"  ({a}, {-t}, {c}): dev {qd['right']:.3f}/{qd['wrong']:.3f}/{qd['oos_a']:.3f}/{qd['oos_c']:.3f}"
-              f"  test {qt['right']:.3f}/{qt['wrong']:.3f}/{qt['oos_a']:.3f}/{qt['oos_c']:.3f}")
-    print(f"\nbest weights {best}")
+    groups = evaluate(tune, lambda q: [e for e, _ in ranked(q)], verdict,
+                      key=lambda it: "earlier set" if it.style == "earlier" else "tune half")
+    for name, t in sorted(groups.items(), reverse=True):
+        print(f"{name} with these: top-1 {t.rate('top1'):.1%}  answered right {t.rate('right'):.1%}  "
+              f"wrong {t.rate('wrong'):.1%}  right or offered {(t.right + t.chosen) / t.n_in:.1%}  "
+              f"OOS answered {t.rate('oos_answer'):.1%}  OOS offered {t.rate('oos_choose'):.1%}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -27,13 +28,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from core import outbox
+from core import text as T
 from core.app import BotCore, lane_of
 from core.channel import Capabilities, Part, Received, SendResult
+from core.inbox import is_transient
 from core.messages import Incoming, Reply
 from core.words import name_commands
 from reminders.dispatch import missed_since
 from services.clock import ManualClock
-from storage.models import OutboxMessage
+from storage.models import InboxUpdate, OutboxMessage
 
 PLATFORM = "console"
 
@@ -51,12 +54,14 @@ class ConsoleChannel:
 
     def __init__(self, core: BotCore, clock: ManualClock, out: TextIO = sys.stdout,
                  files_dir: Path | None = None, echo: bool = False,
-                 key_prefix: str | None = None, slash_commands: bool = True) -> None:
+                 key_prefix: str | None = None, slash_commands: bool = True,
+                 replay: bool = False) -> None:
         self.core, self.clock, self.out, self.echo = core, clock, out, echo
         self.files_dir = files_dir or Path("out")
         self._buttons: dict[str, dict[str, str]] = {}
         self.prefix = key_prefix or uuid.uuid4().hex[:12]
         self.seq = 0
+        self.replay = replay
         self.caps = Capabilities(slash_commands=slash_commands, command_menu=False,
                                  global_per_second=1e9, private_per_second=1e9,
                                  private_burst=10**9, group_per_minute=1e9)
@@ -82,6 +87,7 @@ class ConsoleChannel:
     # -- input ------------------------------------------------------------------------
     def run(self, lines: Iterable[str]) -> int:
         self.core.recover()
+        self._buttons = shown_buttons(self.core)  # what people saw before a restart
         self.core.process_pending([PLATFORM])  # what a crash left accepted but unhandled
         self.core.tick()  # as the networked channels do at start: catch up, seed defaults
         self.flush()
@@ -106,14 +112,61 @@ class ConsoleChannel:
             self._print("！无法识别这一行。格式：用户名: 消息内容，例如  cadre1: /help")
             return
         self.seq += 1
+        key = f"{self.prefix}:{self.seq}"
+        if self.replay and self._accepted(key):
+            return  # a script replayed after a crash: this line was taken already
         msg = self._incoming(user, text.strip())
         if msg is None:
             return
-        msg.update_key = f"{self.prefix}:{self.seq}"
-        self.core.accept(PLATFORM, [Received(msg.update_key, lane_of(msg), msg.to_payload(),
-                                             chat_id=msg.chat_id)])
-        self.core.process_pending([PLATFORM])
+        msg.update_key = key
+        self._store(msg)
+        self._handle(msg)
         self.flush()
+
+    def _accepted(self, key: str) -> bool:
+        with self.core.db.read() as s:
+            return s.scalar(select(InboxUpdate.id).where(InboxUpdate.platform == PLATFORM,
+                                                         InboxUpdate.update_key == key)) is not None
+
+    def _store(self, msg: Incoming) -> None:
+        """Accepted means kept: wait out a database that is down, say so once."""
+        delay, told = 0.5, False
+        while True:
+            try:
+                self.core.accept(PLATFORM, [Received(msg.update_key or "", lane_of(msg),
+                                                     msg.to_payload(), chat_id=msg.chat_id)])
+                return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                told = self._busy(msg, told)
+                time.sleep(delay)
+                delay = min(5.0, delay * 2)
+
+    def _handle(self, msg: Incoming) -> None:
+        """Process until this line is handled (or parked); the console waits, as a person
+        at a desk would, and is told 系统有点忙 once if it takes a while."""
+        delay, told, first = 0.5, False, True
+        while True:
+            try:
+                self.core.process_pending([PLATFORM], ignore_backoff=not first)
+                with self.core.db.read() as s:
+                    state = s.scalar(select(InboxUpdate.status).where(
+                        InboxUpdate.platform == PLATFORM, InboxUpdate.update_key == msg.update_key))
+                if state != "pending":
+                    return
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+            first = False
+            told = self._busy(msg, told)
+            time.sleep(delay)
+            delay = min(5.0, delay * 2)
+
+    def _busy(self, msg: Incoming, told: bool) -> bool:
+        if not told:
+            self._print(f"-> {msg.chat_id}: {T.BUSY}")
+        return True
 
     def _incoming(self, user: str, text: str) -> Incoming | None:
         base = {"platform": PLATFORM, "user_id": user, "chat_id": user, "username": user}
@@ -203,3 +256,24 @@ class ConsoleChannel:
 
     def _print(self, text: str) -> None:
         print(text, file=self.out, flush=True)
+
+
+def shown_buttons(core: BotCore, last: int = 5000) -> dict[str, dict[str, str]]:
+    """Label -> data of the buttons each console user was last shown, rebuilt from the
+    outbox, so "[批准]" still works after a restart (nothing lives only in memory)."""
+    out: dict[str, dict[str, str]] = {}
+    with core.db.read() as s:
+        rows = s.execute(select(OutboxMessage.chat_id, OutboxMessage.payload)
+                         .where(OutboxMessage.platform == PLATFORM,
+                                OutboxMessage.status.in_(("sent", "unknown")))
+                         .order_by(OutboxMessage.id.desc()).limit(last)).all()
+    for chat, payload in reversed(rows):
+        for row in payload.get("buttons") or []:
+            for label, data in row:
+                out.setdefault(chat or "", {})[label] = data
+    return out
+
+
+def script_prefix(path: str | Path) -> str:
+    """The key prefix of a script's lines: the same file replayed gives the same keys."""
+    return f"file:{Path(path).resolve()}"[-40:]

@@ -137,6 +137,16 @@ def _deactivate(a: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@admin_command("purge-member")
+def _purge_member(a: argparse.Namespace, settings: Settings) -> int:
+    from services import admin
+
+    with _db(settings).session() as s:
+        m = admin.purge_member(s, a.member, _now(), settings.member_retention_days)
+        print(f"已删除编号 {m.id} 的姓名、电话和绑定的账号；其工作记录保留，显示为「{m.name}」。")
+    return 0
+
+
 @admin_command("export")
 def _export(a: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
@@ -145,12 +155,58 @@ def _export(a: argparse.Namespace, settings: Settings) -> int:
     from services import admin, export
     from services.clock import local
 
+    if a.county:
+        return _export_county(a, settings)
+    if not a.team:
+        raise UserError("web.export_needs_scope")
     with _db(settings).session() as s:
         team = admin.find_team(s, a.team)
         month = export.parse_month(a.month, local(_now(), team.timezone).date())
         out = Path(a.out) if a.out else Path("out") / T.export_filename(team.name, month)
         export.build_workbook(s, team.id, month, out, overflow_note=T.CELL_OVERFLOW)
         print(f"已导出：{out}（工作表：{'、'.join(export.sheets())}）")
+    return 0
+
+
+def _export_county(a: argparse.Namespace, settings: Settings) -> int:
+    """`admin export --county C [--assessment H1|Y]`: the county workbook (every team, one
+    row per person per month, yearly columns) or the county's assessment sheets."""
+    from pathlib import Path
+
+    from services import admin, export
+    from services.clock import local
+    from services.workspace.scope import team_ids_in
+    from services.workspace.workbook import build_county_workbook, county_sheets
+    from web import text as W
+    from web.sheets import assessment_rows
+
+    with _db(settings).session() as s:
+        county = admin.find_county(s, a.county)
+        today = local(_now(), settings.timezone).date()
+        month = export.parse_month(a.month, today)
+        teams = team_ids_in(s, county_id=county.id)
+        if a.assessment:
+            out = Path(a.out) if a.out else Path("out") / W.assessment_filename(county.name,
+                                                                               month.year)
+            export.write_workbook([(W.SHEET_ASSESS, assessment_rows(
+                s, teams, month.year, a.assessment, today, settings))], out,
+                overflow_note=W.CELL_OVERFLOW)
+            print(f"已导出：{out}（{W.PERIODS[a.assessment]}，{len(teams)} 个工作队）")
+            return 0
+        out = Path(a.out) if a.out else Path("out") / W.county_filename(county.name, month.year,
+                                                                       month.month)
+        build_county_workbook(s, teams, month, out, settings, overflow_note=W.CELL_OVERFLOW)
+        print(f"已导出：{out}（{len(teams)} 个工作队；工作表：{'、'.join(county_sheets())}）")
+    return 0
+
+
+@admin_command("set-township")
+def _set_township(a: argparse.Namespace, settings: Settings) -> int:
+    from services.workspace.scope import set_township
+
+    with _db(settings).session() as s:
+        town = set_township(s, a.member, a.township)
+        print(f"已指定：编号 {a.member} 的乡镇领导在工作台查看 {town.name}")
     return 0
 
 
@@ -199,13 +255,12 @@ def _kb_unanswered(a: argparse.Namespace, settings: Settings) -> int:
         counts = {"none": sum(q.kind == "none" for q in rows),
                   "unresolved": sum(q.unresolved for q in rows),
                   "forwarded": sum(q.forwarded for q in rows)}
-        groups: dict[str, list] = {}
-        for q in rows:
-            groups.setdefault(" ".join(q.text.split()), []).append(q)
-        print(f"近{a.days}天未解决的政策提问：共 {len(rows)} 条（{len(groups)} 种问法）；"
+        groups = kb.group_similar(s, rows)  # same meaning, different wording: one group
+        print(f"近{a.days}天未解决的政策提问：共 {len(rows)} 条（{len(groups)} 类）；"
               f"没有找到答案 {counts['none']}，点了「没解决/都不是」{counts['unresolved']}，"
               f"转给管理员 {counts['forwarded']}。")
-        for text, qs in sorted(groups.items(), key=lambda g: (-len(g[1]), g[1][0].id)):
+        for qs in groups:
+            text = " / ".join(dict.fromkeys(" ".join(q.text.split()) for q in qs))
             last = qs[-1]
             flags = "、".join(f for f, on in (("没有答案", last.kind == "none"),
                                               ("没解决", any(q.unresolved for q in qs)),
@@ -216,7 +271,8 @@ def _kb_unanswered(a: argparse.Namespace, settings: Settings) -> int:
             times = f"  问了{len(qs)}次" if len(qs) > 1 else ""
             print(f"编号 {','.join(str(q.id) for q in qs)}  {when}  {kb.asker_label(s, last)}  "
                   f"[{flags}]{times}\n    {kb.for_display(text, 200)}{near}")
-        print("补充答案：写一个 YAML 文件后运行 admin kb-import 文件；"
+        print("已有条目能回答的：admin kb-link 编号 条目id（这句话会加为该条目的问法）；"
+              "需要新条目的：写一个 YAML 文件后运行 admin kb-import 文件；"
               "处理完用 admin kb-unanswered --done 编号 标记。")
     return 0
 
@@ -240,6 +296,55 @@ def _kb_import(a: argparse.Namespace, settings: Settings) -> int:
     if r.replaced_file:
         print("同名文件以前导入过，旧版本已停用。")
     print(f"知识库现有 {total} 条（导入 {imported} 条）。运行中的机器人会在下一次有人提问时自动加载，不用重启。")
+    return 0
+
+
+@admin_command("kb-link")
+def _kb_link(a: argparse.Namespace, settings: Settings) -> int:
+    from services import knowledge as kb
+
+    with _db(settings).session() as s:
+        r = kb.link_question(s, a.question, a.entry, _now())
+        what = "已加为该条目的问法" if r.added else "该条目已有这个问法，只把问题标记为已处理"
+        print(f"问题 {r.question.id}「{kb.for_display(r.question.text, 60)}」→ 条目 {r.entry.id}"
+              f"（{r.entry.question}）：{what}。")
+        if r.added:
+            print(f"新问法：{r.phrasing}\n运行中的机器人会在下一次有人提问时自动加载，不用重启。")
+    return 0
+
+
+@admin_command("kb-stats")
+def _kb_stats(a: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from services import knowledge as kb
+    from services.clock import local
+
+    with _db(settings).session() as s:
+        now = _now()
+        st = kb.stats(s, now - timedelta(days=a.days), local(now, settings.timezone).date())
+        k = st.kinds
+        print(f"近{a.days}天政策提问 {st.questions} 条：直接回答 {k['answer']}，"
+              f"请提问人选择 {k['choose']}，没有找到答案 {k['none']}。")
+        if st.most_asked:
+            print("问得最多的条目：")
+            for u in st.most_asked:
+                print(f"  {u.asked:>4} 次  {u.entry_id}  {u.question}")
+        if st.worst:
+            print("回答得最差的条目（点了「没解决/都不是」或转给管理员）：")
+            for u in st.worst:
+                print(f"  {u.unresolved}/{u.asked} 次没解决  {u.entry_id}  {u.question}")
+        if st.unanswered:
+            print("没答上的问题（相近的问法合为一类，问得多的在前）：")
+            for qs in st.unanswered:
+                times = f"（{len(qs)}次）" if len(qs) > 1 else ""
+                print(f"  编号 {','.join(str(q.id) for q in qs)}{times}  {kb.for_display(qs[0].text, 60)}")
+        if st.stale:
+            print(f"超过一年没有复核的条目 {len(st.stale)} 条，请核对文件后更新 reviewed 日期：")
+            for e in st.stale:
+                print(f"  {e.id}  复核日期：{e.reviewed or '未填写'}  {e.question}")
+        else:
+            print("所有条目都在一年内复核过。")
     return 0
 
 
@@ -349,10 +454,19 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     d = ad.add_parser("deactivate", help="deactivate a member (records are kept)")
     d.add_argument("--member", type=int, required=True)
     d.add_argument("--reason")
-    ex = ad.add_parser("export", help="Excel workbook of a team's month (reports, attendance...)")
-    ex.add_argument("--team", required=True, help="team id or name")
+    pm = ad.add_parser("purge-member", help="remove a deactivated member's name, phone and "
+                                            "accounts after MEMBER_RETENTION_DAYS (records kept)")
+    pm.add_argument("--member", type=int, required=True)
+    ex = ad.add_parser("export", help="Excel workbook of a team's month, or of a whole county")
+    ex.add_argument("--team", help="team id or name")
+    ex.add_argument("--county", help="county id or name: every team, one row per person per month")
+    ex.add_argument("--assessment", choices=("H1", "Y"),
+                    help="with --county: the half-year review (H1) or year-end sheets (Y)")
     ex.add_argument("--month", help="YYYY-MM (default: this month)")
     ex.add_argument("--out", help="file path (default: out/<team>-<month>-驻村工作.xlsx)")
+    st = ad.add_parser("set-township", help="the township a township leader sees in the workspace")
+    st.add_argument("--member", type=int, required=True)
+    st.add_argument("--township", required=True)
     ec = ad.add_parser("export-complaints", help="export a month of complaints to Excel")
     ec.add_argument("--month", required=True, help="YYYY-MM")
     ec.add_argument("--county", help="county id or name (default: all)")
@@ -363,6 +477,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     ki = ad.add_parser("kb-import", help="validate a YAML file of entries and add it (no restart)")
     ki.add_argument("file")
     ad.add_parser("kb-reload", help="re-read shipped files and imports in every running bot")
+    kl = ad.add_parser("kb-link", help="add an unanswered question as a phrasing of an entry")
+    kl.add_argument("question", help="question number (admin kb-unanswered)")
+    kl.add_argument("entry", help="entry id, e.g. dibao")
+    ks = ad.add_parser("kb-stats", help="most asked and worst answered entries, stale entries")
+    ks.add_argument("--days", type=int, default=30, help="look back this many days (default 30)")
     ev = ad.add_parser("event", help="reminder series: list | add | pause | resume | remove")
     evs = ev.add_subparsers(dest="event_cmd", required=True)
     el = evs.add_parser("list")
@@ -382,3 +501,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     ct = ad.add_parser("close-term", help="end a member's term (handover checklist complete)")
     ct.add_argument("--member", required=True, help="member id or name")
     ct.add_argument("--override-reason", help="close although the checklist is not complete")
+    from cli import households_admin  # its commands register themselves on import
+
+    households_admin.add_parsers(ad)

@@ -25,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--words", action="store_true",
                    help="name commands as Chinese words (as on platforms without /commands)")
     sub.add_parser("migrate", help="upgrade the database schema")
+    w = sub.add_parser("web", help="serve the county workspace alone (bot.py run serves it too)")
+    w.add_argument("--port", type=int, help="port (default WEB_PORT)")
+    w.add_argument("--listen", help="address (default WEB_LISTEN)")
 
     admin.add_parsers(sub)
     return p
@@ -46,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
                                input_path=args.input, words=args.words)
         if args.cmd == "run":
             return run_bot(settings)
+        if args.cmd == "web":
+            from cli.run import run_web
+
+            return run_web(settings, args.port, args.listen)
         return admin.ADMIN_COMMANDS[args.admin_cmd](args, settings)
     except UserError as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -39,6 +39,7 @@ def run_bot(settings: Settings) -> int:
 
     core = BotCore.create(settings)
     channels = configured_channels(settings, core.registry)
+    start_web(settings)
     if not channels:
         print("未设置 BOT_TOKEN：启动控制台演示（幸福村驻村工作队）。", flush=True)
         core.db.dispose()
@@ -62,9 +63,42 @@ def run_bot(settings: Settings) -> int:
     return 0
 
 
+def start_web(settings: Settings):  # type: ignore[no-untyped-def]
+    """The county workspace beside the bot, in a thread of this process; its address is
+    printed. A port already taken is reported and the bot runs on without it."""
+    if not settings.web_enabled:
+        return None
+    from web.server import WebServer
+    from web.text import START_FAILED, STARTED
+
+    try:
+        server = WebServer(settings).start()
+    except (OSError, RuntimeError, SystemExit) as exc:
+        print(START_FAILED.format(port=settings.web_port, error=type(exc).__name__), flush=True)
+        return None
+    print(STARTED.format(url=server.url), flush=True)
+    return server
+
+
+def run_web(settings: Settings, port: int | None, listen: str | None) -> int:
+    """`bot.py web`: the workspace alone (the bot runs elsewhere against the same database)."""
+    from storage.db import Database
+    from web.server import WebServer
+    from web.text import STARTED
+
+    updates = {k: v for k, v in (("web_port", port), ("web_listen", listen)) if v is not None}
+    settings = settings.model_copy(update=updates)
+    db = Database(settings.database_url)
+    db.migrate()
+    server = WebServer(settings, db)
+    print(STARTED.format(url=server.url), flush=True)
+    server.serve_forever()
+    return 0
+
+
 def run_console(settings: Settings, demo: bool, echo: bool, clock_at: str | None, *,
                 input_path: str | None = None, words: bool = False) -> int:
-    from channels.console import ConsoleChannel
+    from channels.console import ConsoleChannel, script_prefix
     from core.app import BotCore
     from services.clock import ManualClock
     from services.demo import load_demo
@@ -82,11 +116,11 @@ def run_console(settings: Settings, demo: bool, echo: bool, clock_at: str | None
     if input_path:
         # a script replayed after a crash: its lines keep their keys, nothing twice
         source = Path(input_path).open(encoding="utf-8")
-        prefix = f"file:{Path(input_path).resolve()}"[-40:]
+        prefix = script_prefix(input_path)
     elif sys.stdin.isatty():
         print("驻村助手 · 控制台。输入格式：用户名: 消息，例如  cadre1: /help\n"
               "演示用户：leader secretary cadre1 cadre2 supervisor admin villager ；"
               "按 Ctrl-D 退出。", flush=True)
     with source:
         return ConsoleChannel(core, clock, echo=echo, key_prefix=prefix,
-                              slash_commands=not words).run(source)
+                              slash_commands=not words, replay=bool(input_path)).run(source)

@@ -13,6 +13,8 @@ FEATURES: tuple[str, ...] = (
     "conversations.leave",
     "conversations.knowledge",
     "conversations.reminders",
+    "conversations.web",
+    "conversations.households",
     "conversations.handover",
     "conversations.council",
     "conversations.tasks",

@@ -83,14 +83,16 @@ class BotCore:
     def accept(self, platform: str, batch: list[Received]) -> int:
         return inbox.store(self.db, platform, batch, self.clock.now())
 
-    def process_pending(self, platforms: list[str] | None = None) -> list[inbox.Processed]:
-        """Process every due update, one at a time, in order (console and tests)."""
+    def process_pending(self, platforms: list[str] | None = None, *,
+                        ignore_backoff: bool = False) -> list[inbox.Processed]:
+        """Process every due update, one at a time, in order (console and tests).
+        `ignore_backoff`: retry now what failed (a console waiting on its own line)."""
         platforms = platforms or ["console"]
         done: list[inbox.Processed] = []
         failed: set[int] = set()
         while True:
-            heads = [h for h in inbox.heads(self.db, platforms, self.clock.now(), 50)
-                     if h.id not in failed]
+            due_by = self.clock.now() + (timedelta(days=1) if ignore_backoff else timedelta(0))
+            heads = [h for h in inbox.heads(self.db, platforms, due_by, 50) if h.id not in failed]
             if not heads:
                 return done
             for h in heads:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -33,7 +33,7 @@ from core.messages import Incoming, Reply
 from core.router import Outcome, Router
 from services.roles import Role
 from storage.db import Database, DatabaseBusy
-from storage.models import Identity, InboxUpdate, Member
+from storage.models import Identity, InboxUpdate, Member, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def store(db: Database, platform: str, batch: list[Received], now: datetime) -> 
 
 @dataclass(frozen=True)
 class Head:
-    """The next update of a lane, as the dispatcher sees it."""
+    """A pending update, as the dispatcher sees it."""
 
     id: int
     platform: str
@@ -89,6 +89,21 @@ class Head:
     lane: str
     payload: dict[str, Any]
     busy_told: bool
+    not_before: datetime | None = None
+
+
+def pending(db: Database, platforms: list[str], limit: int) -> list[Head]:
+    """The oldest pending updates, in order. Being the lowest ids, they hold every lane's
+    head among them, and each lane's later updates follow it: the dispatcher can run a
+    lane's next update as soon as the one before is done, without asking again."""
+    with db.read() as s:
+        rows = s.execute(
+            select(InboxUpdate.id, InboxUpdate.platform, InboxUpdate.update_key,
+                   InboxUpdate.lane, InboxUpdate.payload, InboxUpdate.busy_told,
+                   InboxUpdate.not_before)
+            .where(InboxUpdate.status == "pending", InboxUpdate.platform.in_(platforms))
+            .order_by(InboxUpdate.id).limit(limit)).all()
+    return [Head(*r) for r in rows]
 
 
 def heads(db: Database, platforms: list[str], now: datetime, limit: int) -> list[Head]:
@@ -127,7 +142,7 @@ def process(db: Database, router: Router, parse: Parser, row_id: int, now: datet
         if s.get_bind().dialect.name == "postgresql":
             q = q.with_for_update(skip_locked=True)
         row = s.scalar(q)
-        if row is None or row.status != "pending":
+        if row is None or row.status != "pending" or _behind(s, row):
             return None
         try:
             msg = parse(row.platform, row.payload)
@@ -142,13 +157,26 @@ def process(db: Database, router: Router, parse: Parser, row_id: int, now: datet
     return Processed(msg, outcome)
 
 
+def _behind(s: Session, row: InboxUpdate) -> bool:
+    """An older update of the same lane is still pending (another worker has it, or it
+    waits for a retry): this one must wait its turn."""
+    return s.scalar(select(InboxUpdate.id).where(
+        InboxUpdate.lane == row.lane, InboxUpdate.status == "pending",
+        InboxUpdate.id < row.id).limit(1)) is not None
+
+
 def queue_replies(s: Session, row: InboxUpdate, msg: Incoming, replies: list[Reply],
                   now: datetime, grace: timedelta) -> None:
-    """Replies to the sender are outbox rows like any other message, first in line."""
-    outbox.enqueue_many(s, [
-        outbox.Outgoing(key=f"re:{row.id}:{i}", reply=r, platform=msg.platform,
-                        chat_id=msg.chat_id, priority=outbox.REPLY, expires_at=now + grace)
-        for i, r in enumerate(replies)], now)
+    """Replies to the sender are outbox rows like any other message, first in line.
+
+    Their keys name this inbox row, which is handled once, so they cannot exist yet: a
+    plain insert, without the look-up and savepoint other messages need."""
+    if replies:
+        s.execute(insert(OutboxMessage), [
+            {"key": f"re:{row.id}:{i}", "platform": msg.platform, "chat_id": msg.chat_id,
+             "payload": r.to_payload(), "status": "pending", "priority": outbox.REPLY,
+             "attempts": 0, "created_at": now, "not_before": now, "expires_at": now + grace,
+             "parts_done": 0, "parts_skipped": 0} for i, r in enumerate(replies)])
 
 
 @dataclass(frozen=True)

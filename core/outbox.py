@@ -175,12 +175,33 @@ class Job:
     priority: int
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a delivered row, to be written with the next claim."""
+
+    job: Job
+    result: SendResult
+    parts_done: int
+    parts_skipped: int
+    at: datetime
+
+
 def claim_next(db: Database, platform: str, now: datetime, worker: str,
-               exclude_chats: Sequence[str] = (), paced_chats: Sequence[str] = ()) -> Job | None:
-    """Claim the most urgent row whose chat has nothing older still unsettled.
+               exclude_chats: Sequence[str] = (), paced_chats: Sequence[str] = (),
+               settle: Outcome | None = None) -> Job | None:
+    """Claim the most urgent row whose chat has nothing older still unsettled, writing
+    the previous row's outcome in the same transaction (one commit per message).
 
     `exclude_chats` get nothing now (in flight, or a group at its limit); `paced_chats`
     (private chats that had their share) still get replies, nothing sent unasked."""
+    with db.session() as s:
+        if settle is not None:
+            _settle(s, settle)
+        return _claim(s, platform, now, worker, exclude_chats, paced_chats)
+
+
+def _claim(s: Session, platform: str, now: datetime, worker: str,
+           exclude_chats: Sequence[str], paced_chats: Sequence[str]) -> Job | None:
     o, older = OutboxMessage, aliased(OutboxMessage)
     waiting = exists().where(older.platform == o.platform, older.chat_id == o.chat_id,
                              older.id < o.id, older.status.in_(("pending", "sending")))
@@ -191,16 +212,15 @@ def claim_next(db: Database, platform: str, now: datetime, worker: str,
         q = q.where(o.chat_id.not_in(list(exclude_chats)))
     if paced_chats:
         q = q.where(or_(o.priority == REPLY, o.chat_id.not_in(list(paced_chats))))
-    with db.session() as s:
-        if s.get_bind().dialect.name == "postgresql":
-            q = q.with_for_update(skip_locked=True, of=o)
-        row = s.scalar(q)
-        if row is None:
-            return None
-        row.status, row.claimed_at, row.claimed_by = "sending", now, worker
-        row.attempts += 1
-        return Job(row.id, row.chat_id or "", Reply.from_payload(row.payload), row.parts_done,
-                   row.parts_skipped, row.attempts, row.priority)
+    if s.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True, of=o)
+    row = s.scalar(q)
+    if row is None:
+        return None
+    row.status, row.claimed_at, row.claimed_by = "sending", now, worker
+    row.attempts += 1
+    return Job(row.id, row.chat_id or "", Reply.from_payload(row.payload), row.parts_done,
+               row.parts_skipped, row.attempts, row.priority)
 
 
 def progress(db: Database, job_id: int, parts_done: int, parts_skipped: int) -> None:
@@ -221,23 +241,28 @@ def settle(db: Database, job: Job, result: SendResult, now: datetime, parts_done
            parts_skipped: int) -> None:
     """Record what became of a claimed row (its own short transaction)."""
     with db.session() as s:
-        row = s.get(OutboxMessage, job.id)
-        if row is None:
-            return
-        row.parts_done, row.parts_skipped = parts_done, parts_skipped
-        row.error = result.error[:500] if result.error else None
-        if result.status in ("sent", "skipped"):
-            row.status, row.sent_at, row.message_id = "sent", now, result.message_id
-        elif result.status == "retry":
-            row.status = "pending"
-            row.not_before = now + timedelta(seconds=retry_delay(result, row.attempts))
-        elif result.status == "blocked":
-            row.status = "blocked"
-            s.execute(update(Identity).where(Identity.platform == row.platform,
-                                             Identity.chat_id == row.chat_id)
-                      .values(blocked_at=now))
-        else:  # failed | unknown
-            row.status = result.status
+        _settle(s, Outcome(job, result, parts_done, parts_skipped, now))
+
+
+def _settle(s: Session, o: Outcome) -> None:
+    result, now = o.result, o.at
+    row = s.get(OutboxMessage, o.job.id)
+    if row is None:
+        return
+    row.parts_done, row.parts_skipped = o.parts_done, o.parts_skipped
+    row.error = result.error[:500] if result.error else None
+    if result.status in ("sent", "skipped"):
+        row.status, row.sent_at, row.message_id = "sent", now, result.message_id
+    elif result.status == "retry":
+        row.status = "pending"
+        row.not_before = now + timedelta(seconds=retry_delay(result, row.attempts))
+    elif result.status == "blocked":
+        row.status = "blocked"
+        s.execute(update(Identity).where(Identity.platform == row.platform,
+                                         Identity.chat_id == row.chat_id)
+                  .values(blocked_at=now))
+    else:  # failed | unknown
+        row.status = result.status
 
 
 def recover(db: Database, worker: str, now: datetime, lease: timedelta, *,

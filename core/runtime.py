@@ -30,6 +30,7 @@ from core.messages import Reply
 from core.sender import Sender
 
 log = logging.getLogger(__name__)
+FETCH = 500  # pending updates read at once by the dispatcher
 
 
 class _ChannelSink:
@@ -56,6 +57,8 @@ class Runtime:
         self.concurrency = max(1, st.process_concurrency)
         self.inbox_wake = asyncio.Event()
         self.busy_lanes: set[str] = set()
+        self._running: set[int] = set()  # inbox ids being processed
+        self._refetch = True
         self.retry_at: dict[int, float] = {}  # backoff kept in memory while the DB is down
         self.told_busy: set[tuple[str, str]] = set()
         self.processed = 0
@@ -136,6 +139,7 @@ class Runtime:
                 if r.chat_id:
                     self.tell_busy(platform, r.key, r.chat_id)
             raise StoreFailed(type(exc).__name__) from exc
+        self._refetch = True
         self.inbox_wake.set()
 
     def tell_busy(self, platform: str, key: str, chat_id: str) -> None:
@@ -158,34 +162,46 @@ class Runtime:
 
     # -- processing -------------------------------------------------------------------------
     async def _dispatch(self) -> None:
+        """Run pending updates: a lane's next one as soon as the one before is done, up
+        to `concurrency` lanes at once. The pending list is read again only when it is
+        used up or new updates were stored, not after every update."""
         failures = 0
+        queue: list[inbox.Head] = []
         while not self._stopping:
             self.inbox_wake.clear()
-            free = self.concurrency - len(self.busy_lanes)
-            if free > 0:
+            if self._refetch or not queue:
+                self._refetch = False
                 try:
-                    heads = await asyncio.to_thread(
-                        inbox.heads, self.core.db, list(self.channels), self.core.clock.now(),
-                        free + len(self.busy_lanes) + 16)
+                    queue = await asyncio.to_thread(inbox.pending, self.core.db,
+                                                    list(self.channels), FETCH)
                     failures = 0
                 except Exception as exc:
                     failures += 1
                     log.warning("inbox unavailable (%s)", type(exc).__name__)
                     await asyncio.sleep(min(10.0, 0.5 * 2 ** failures))
                     continue
-                now = time.monotonic()
-                for h in heads:
-                    if free <= 0:
-                        break
-                    if h.lane in self.busy_lanes or self.retry_at.get(h.id, 0) > now:
-                        continue
-                    self.busy_lanes.add(h.lane)
-                    free -= 1
-                    task = asyncio.create_task(self._work_on(h))
-                    self._work.add(task)
-                    task.add_done_callback(self._work.discard)
+            queue = [h for h in queue if h.id not in self._running]
+            now, mono = self.core.clock.now(), time.monotonic()
+            seen: set[str] = set()
+            started: set[int] = set()
+            for h in queue:
+                if len(self.busy_lanes) >= self.concurrency:
+                    break
+                if h.lane in seen:
+                    continue  # a later update of a lane: after the one before it
+                seen.add(h.lane)
+                if h.lane in self.busy_lanes or self.retry_at.get(h.id, 0) > mono \
+                        or (h.not_before is not None and h.not_before > now):
+                    continue
+                self.busy_lanes.add(h.lane)
+                self._running.add(h.id)
+                started.add(h.id)
+                task = asyncio.create_task(self._work_on(h))
+                self._work.add(task)
+                task.add_done_callback(self._work.discard)
+            queue = [h for h in queue if h.id not in started]
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.inbox_wake.wait(), timeout=0.5)
+                await asyncio.wait_for(self.inbox_wake.wait(), timeout=0.5 if queue else 2.0)
 
     async def _work_on(self, h: inbox.Head) -> None:
         core = self.core
@@ -203,9 +219,11 @@ class Runtime:
             await self._failed(h, exc)
         finally:
             self.busy_lanes.discard(h.lane)
+            self._running.discard(h.id)
             self.inbox_wake.set()
 
     async def _failed(self, h: inbox.Head, exc: Exception) -> None:
+        self._refetch = True  # its retry time is in the database now
         transient = inbox.is_transient(exc)
         log.warning("update %s/%s failed: %s", h.platform, h.key, type(exc).__name__,
                     exc_info=not transient and not isinstance(exc, inbox.Poison))

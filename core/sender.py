@@ -144,33 +144,45 @@ class Sender:
 
     async def _worker(self) -> None:
         failures = 0
-        while not self._stopping:
-            try:
-                if self._suspect:  # a claim failed: did its commit land all the same?
-                    await asyncio.to_thread(outbox.release_orphans, self.db, self.worker,
-                                            self.channel.platform, set(self._claimed))
-                    self._suspect = False
-                worked = await self.step()
-                failures = 0
-            except Exception as exc:  # the database is down: wait, never drop anything
-                failures += 1
-                self._suspect = True
-                delay = min(10.0, 0.5 * 2 ** failures)
-                if not is_transient(exc):
-                    log.exception("sender for %s failed; retrying in %.1f s", self.channel.platform, delay)
-                else:
-                    log.warning("sender for %s: database unavailable (%s); retrying in %.1f s",
-                                self.channel.platform, type(exc).__name__, delay)
-                await asyncio.sleep(delay)
-                continue
-            if not worked:
+        unsettled: outbox.Outcome | None = None  # written with the next claim
+        try:
+            while not self._stopping:
                 try:
-                    await asyncio.wait_for(self.wake.wait(), timeout=min(1.0, self.pacer.next_free()))
-                except TimeoutError:
-                    pass
+                    if self._suspect:  # a claim failed: did its commit land all the same?
+                        await asyncio.to_thread(outbox.release_orphans, self.db, self.worker,
+                                                self.channel.platform, set(self._claimed))
+                        self._suspect = False
+                    worked, unsettled = await self.step(unsettled)
+                    failures = 0
+                except Exception as exc:  # the database is down: wait, never drop anything
+                    failures += 1
+                    self._suspect = True
+                    delay = min(10.0, 0.5 * 2 ** failures)
+                    if not is_transient(exc):
+                        log.exception("sender for %s failed; retrying in %.1f s",
+                                      self.channel.platform, delay)
+                    else:
+                        log.warning("sender for %s: database unavailable (%s); retrying in %.1f s",
+                                    self.channel.platform, type(exc).__name__, delay)
+                    await asyncio.sleep(delay)
+                    continue
+                if not worked:
+                    try:
+                        await asyncio.wait_for(self.wake.wait(),
+                                               timeout=min(1.0, self.pacer.next_free()))
+                    except TimeoutError:
+                        pass
+        finally:
+            if unsettled is not None:  # stopping: record the last outcome before leaving
+                await asyncio.shield(asyncio.to_thread(
+                    outbox.settle, self.db, unsettled.job, unsettled.result, unsettled.at,
+                    unsettled.parts_done, unsettled.parts_skipped))
+                self._claimed.discard(unsettled.job.id)
 
-    async def step(self) -> bool:
-        """Claim and deliver one row; False when there was nothing to send right now."""
+    async def step(self, unsettled: outbox.Outcome | None = None
+                   ) -> tuple[bool, outbox.Outcome | None]:
+        """Write the last outcome, claim and deliver one row (one transaction for both);
+        returns whether a row was delivered, and its outcome, still to be written."""
         self.wake.clear()  # before looking: a wake-up during the claim is not lost
         now_m = time.monotonic()
         if now_m - self._last_expire > 10:
@@ -182,22 +194,22 @@ class Sender:
         groups, private = self.pacer.throttled()
         job = await asyncio.to_thread(outbox.claim_next, self.db, self.channel.platform,
                                       self.clock(), self.worker,
-                                      sorted(set(groups) | self._in_flight), private)
+                                      sorted(set(groups) | self._in_flight), private, unsettled)
+        if unsettled is not None:
+            self._claimed.discard(unsettled.job.id)
+            self.sent += unsettled.result.status == "sent"
         if job is None:
-            return False
+            return False, None
         self._in_flight.add(job.chat_id)
-        self._claimed.add(job.id)
-        settled = False
+        self._claimed.add(job.id)  # until its outcome is written; never released before
         try:
-            await self.deliver(job)
-            settled = True
+            outcome = await self.deliver(job)
         finally:
             self._in_flight.discard(job.chat_id)
-            if settled:  # unsettled rows stay claimed: never released, `unknown` at restart
-                self._claimed.discard(job.id)
-        return True
+        return True, outcome
 
-    async def deliver(self, job: outbox.Job) -> SendResult:
+    async def deliver(self, job: outbox.Job) -> outbox.Outcome:
+        """Send the row's parts; the outcome is written by the caller."""
         parts = self.render(job.reply)
         done, skipped = job.parts_done, job.parts_skipped
         result = SendResult("sent")
@@ -229,10 +241,7 @@ class Sender:
             log.info("send to a %s chat deferred (%s)", self.channel.platform, result.error)
         elif result.status not in ("sent",):
             log.warning("send on %s ended %s (%s)", self.channel.platform, result.status, result.error)
-        await self._persist(outbox.settle, self.db, job, result, self.clock(), done, skipped)
-        if result.status == "sent":
-            self.sent += 1
-        return result
+        return outbox.Outcome(job, result, done, skipped, self.clock())
 
     async def _send(self, chat_id: str, part: Part) -> SendResult:
         try:

@@ -1,16 +1,20 @@
 """The knowledge base: index built once, queried many times.
 
-Matching is two-stage so it stays fast on large bases:
+A question goes through four steps:
 
-1. **Prefilter** – an inverted index from canonical tokens to phrasings gives
-   every phrasing an IDF-weighted overlap with the query (numpy, no Python
-   loop over the base). Only the best ``CANDIDATES`` phrasings go on.
-2. **Rerank** – rapidfuzz compares the query's canonical character string and
-   pinyin string with the precomputed strings of those candidates only.
-
-The final score (0-100) is a weighted mix of token Dice, query coverage,
-character similarity and pinyin similarity. The weights and the verdict
-thresholds were measured with ``bench/kb_tune.py`` (see that script).
+1. **Read as asked** (``TextProcessor.query``): greetings, self-introductions and thanks
+   are dropped, the clauses that ask weigh more than their context, English words become
+   the base's terms, dialect and homophone typos are folded.
+2. **Coverage** over every entry (numpy over posting lists): the share of the question's
+   importance an entry covers — importance is the entry-level IDF of a word the base knows,
+   and for a word no entry uses, how rare it is in general Chinese (``informativeness``);
+   a word found only in an entry's answer, tags or basis counts less than one in a question
+   phrasing (``FieldWeights``). The share is 0–1 whatever the length of the question.
+3. **Candidates**: the best entries by coverage and best-phrasing coverage get the fuzzy
+   comparisons (rapidfuzz over characters and pinyin) and BM25 (bm25s) per field.
+4. **Score**: a logistic model over those features gives each candidate the estimated
+   chance, 0–100, that it answers the question. Its coefficients were fitted on the tune
+   half of bench/kb_real_set.yaml (bench/kb_tune.py); so were the verdict thresholds.
 """
 
 from __future__ import annotations
@@ -24,30 +28,46 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .index import FieldWeights, Index
 from .loader import KnowledgeFileError, check_unique_ids, load_file, load_paths
 from .models import Entry, Match, Verdict
-from .segment import DATA_DIR, TextProcessor
+from .segment import DATA_DIR, Query, TextProcessor
 
-# --- measured constants (bench/kb_tune.py; rerun it after large data changes)
-W_DICE = 0.20  # IDF-weighted token Dice between query and phrasing
-W_COVER = 0.45  # share of the query's token weight found in the phrasing
-W_CHAR = 0.45  # rapidfuzz ratio over canonical character strings
-W_PINYIN = 0.20  # rapidfuzz ratio over toneless pinyin strings
-ANSWER_MIN = 40.0  # top score needed to answer outright
-TIE_MARGIN = 4.0  # top must beat the runner-up by this much to answer
-CHOOSE_MIN = 34.0  # below this nothing is offered at all
-CHOOSE_WINDOW = 15.0  # runners-up within this distance of the top are offered
-CANDIDATES = 120  # phrasings kept by the prefilter
+# Features of one (question, candidate entry) pair, in the order of Weights.coef.
+FEATURES = (
+    "cover",      # share of the question's importance the entry covers (all fields)
+    "cover_q",    # the same, counting only the entry's question phrasings
+    "phrase",     # share of the best phrasing's own weight that the question covers
+    "char",       # rapidfuzz ratio with the best phrasing, characters (0–1)
+    "pinyin",     # the same over toneless pinyin: homophone typos
+    "known",      # share of the question's importance on words the base knows at all
+    "bm25",       # field-weighted BM25 relative to the best candidate's
+    "lead",       # cover minus the best other candidate's cover
+    "length",     # log(1 + number of question tokens)
+)
+
+# --- measured constants (bench/kb_tune.py, tune half only; rerun after large data changes)
+COEF = (0.8734, 0.0639, 1.3677, 3.2928, 3.2889, 0.2587, 4.0682, 3.9381, 0.9417)
+INTERCEPT = -11.0003
+ANSWER_MIN = 60.8  # estimated chance (0–100) needed to answer outright
+TIE_MARGIN = 14.6  # top must beat the runner-up by this much to answer
+CHOOSE_MIN = 14.1  # below this nothing is offered at all
+CHOOSE_WINDOW = 19.7  # runners-up within this distance of the top are offered
+CONTEXT_WEIGHT = 0.5  # weight of clauses that do not ask, next to those that do
+# How topical a word is (jieba IDF, see TextProcessor.informativeness) maps linearly to a
+# factor between TOPICAL_MIN (at TOPICAL_LO and below) and 1 (at TOPICAL_HI and above).
+TOPICAL_LO, TOPICAL_HI, TOPICAL_MIN = 4.0, 9.0, 0.1
+UNKNOWN_WEIGHT = 1.0  # a word no entry uses weighs this times the rarest known word
+PREFILTER = 40  # entries that get the fuzzy comparisons
+CANDIDATES = 8  # entries that get a score
 
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Score mix; a parameter so the tuning script can try alternatives."""
+    """Logistic scorer: ``intercept + Σ coef·feature`` (a parameter for the tuning script)."""
 
-    dice: float = W_DICE
-    cover: float = W_COVER
-    char: float = W_CHAR
-    pinyin: float = W_PINYIN
+    coef: tuple[float, ...] = COEF
+    intercept: float = INTERCEPT
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,46 +80,27 @@ class Thresholds:
     choose_window: float = CHOOSE_WINDOW
 
 
-class _Index:
-    """Immutable search structures for one set of entries (swapped on reload)."""
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Switches for the stages, so bench/kb_ablation.py can measure what each adds."""
 
-    def __init__(self, entries: Sequence[Entry], proc: TextProcessor) -> None:
-        self.entries = list(entries)
-        phr_entry: list[int] = []
-        self.phr_text: list[str] = []
-        self.phr_canon: list[str] = []
-        phr_tokens: list[set[str]] = []
-        for ei, e in enumerate(self.entries):
-            seen: set[str] = set()
-            for text in e.phrasings:
-                a = proc.analyze(text, repair=False)
-                if not a.tokens or a.canon in seen:
-                    continue
-                seen.add(a.canon)
-                phr_entry.append(ei)
-                self.phr_text.append(text)
-                self.phr_canon.append(a.canon)
-                phr_tokens.append(set(a.tokens))
-        self.phr_entry = np.asarray(phr_entry, dtype=np.int32)
-        self.phr_pinyin = [proc.pinyin_key(c) for c in self.phr_canon]
+    reduce: bool = True  # drop courtesy, weigh the asking clauses (False: whole text)
+    english: bool = True  # map English words to the base's terms
+    fields: tuple[str, ...] = ("question", "tags", "answer", "basis")
+    topical: bool = True  # weigh topic words above common ones (False: base IDF only)
+    fuzzy: bool = True  # character and pinyin similarity features
+    learned: bool = True  # logistic scorer (False: a fixed mix of the same signals)
+    context_weight: float = CONTEXT_WEIGHT
 
-        # Document frequency per *entry*: words repeated across one entry's
-        # alternatives are that entry's topic, not noise.
-        df: dict[str, set[int]] = {}
-        postings: dict[str, list[int]] = {}
-        for pi, toks in enumerate(phr_tokens):
-            for t in toks:
-                df.setdefault(t, set()).add(int(self.phr_entry[pi]))
-                postings.setdefault(t, []).append(pi)
-        n = max(len(self.entries), 1)
-        self.idf = {t: math.log((n + 1) / (len(s) + 0.5)) for t, s in df.items()}
-        self.unknown_idf = math.log((n + 1) / 0.5)
-        self.postings = {t: np.asarray(p, dtype=np.int32) for t, p in postings.items()}
-        self.phr_weight = np.asarray([sum(self.idf[t] for t in toks) for toks in phr_tokens], dtype=np.float64)
-        proc.register_vocabulary(self.idf)
 
-    def __len__(self) -> int:
-        return len(self.phr_text)
+@dataclass(frozen=True)
+class Candidates:
+    """Scored candidates of one question: entry positions, features, scores (best first)."""
+
+    entries: np.ndarray
+    features: np.ndarray  # len(entries) × len(FEATURES)
+    scores: np.ndarray  # 0–100
+    phrasing: list[int]  # best phrasing per candidate (index into Index.phr_text)
 
 
 class KnowledgeBase:
@@ -112,13 +113,16 @@ class KnowledgeBase:
     """
 
     def __init__(self, entries: Iterable[Entry] = (), *, processor: TextProcessor | None = None,
-                 weights: Weights | None = None, thresholds: Thresholds | None = None) -> None:
+                 weights: Weights | None = None, thresholds: Thresholds | None = None,
+                 options: Options | None = None, field_weights: FieldWeights | None = None) -> None:
         self.proc = processor or TextProcessor()
         self.weights = weights or Weights()
         self.thresholds = thresholds or Thresholds()
+        self.options = options or Options()
+        self.field_weights = field_weights or FieldWeights()
         self._paths: list[Path] = []
         self._lock = threading.Lock()
-        self._index = _Index(list(entries), self.proc)
+        self._index = Index(list(entries), self.proc, self.field_weights, self.options.fields)
 
     # ------------------------------------------------------------ construction
     @classmethod
@@ -163,7 +167,7 @@ class KnowledgeBase:
             check_unique_ids(merged, problems)
             if problems:
                 raise KnowledgeFileError(new[0].source_file if new else "导入内容", problems)
-            self._index = _Index(merged, self.proc)
+            self._index = Index(merged, self.proc, self.field_weights, self.options.fields)
         return len(new)
 
     def import_file(self, path: str | Path, *, replace: bool = True) -> int:
@@ -177,74 +181,144 @@ class KnowledgeBase:
     def reload(self) -> int:
         """Re-read all source files (e.g. after editing); the old index stays on error."""
         entries = load_paths(self._paths)
-        index = _Index(entries, self.proc)
+        index = Index(entries, self.proc, self.field_weights, self.options.fields)
         with self._lock:
             self._index = index
         return len(entries)
 
     # ------------------------------------------------------------------ query
-    def _scored(self, query: str) -> tuple[np.ndarray, np.ndarray, _Index]:
-        """Return (phrasing ids, scores) of prefiltered candidates, best first."""
+    def read(self, query: str) -> Query:
+        """The question as the matcher reads it (see ``TextProcessor.query``)."""
+        o = self.options
+        if o.reduce:
+            return self.proc.query(query, o.context_weight, english=o.english)
+        return self.proc.query(query, 1.0, english=o.english, reduce=False)
+
+    def _importance(self, idx: Index, token: str) -> float:
+        """How much a question word matters: topic words above common ones.
+
+        A word of the topic lexicon (the entries' tags, the user dictionary) counts with its
+        IDF over the base; any other word is scaled down by how common it is in general
+        Chinese (时候, 到底, 情况 say nothing about which policy is meant). A word no entry
+        uses counts like the rarest known word, scaled the same way: a rare one (党费,
+        快递) is evidence that the question is about something the base does not cover.
+        """
+        if not self.options.topical or token in idx.topic_words or token in self.proc.curated_words:
+            topical = 1.0
+        else:
+            j = self.proc.informativeness(token)
+            topical = min(1.0, max(TOPICAL_MIN, (j - TOPICAL_LO) / (TOPICAL_HI - TOPICAL_LO)))
+        idf = idx.idf.get(token)
+        if idf is None:
+            return UNKNOWN_WEIGHT * idx.max_idf * topical
+        return idf * topical
+
+    def candidates(self, query: str, limit: int = CANDIDATES) -> tuple[Candidates, Index]:
+        """Features and scores of the best ``limit`` entries for ``query`` (best first)."""
         idx = self._index
-        a = self.proc.analyze(query)
-        empty = np.empty(0, dtype=np.int64)
-        if not a.tokens or not len(idx):
-            return empty, np.empty(0), idx
-        acc = np.zeros(len(idx), dtype=np.float64)
-        qw = 0.0
-        for t in set(a.tokens):
-            p = idx.postings.get(t)
-            if p is None:
-                qw += idx.unknown_idf
-            else:
-                w = idx.idf[t]
-                qw += w
-                acc[p] += w
-        cand = np.flatnonzero(acc)
-        if not cand.size:
-            return empty, np.empty(0), idx
-        dice = 2.0 * acc[cand] / (qw + idx.phr_weight[cand])
-        if cand.size > CANDIDATES:
-            keep = np.argpartition(-(dice + acc[cand] / qw), CANDIDATES)[:CANDIDATES]
-            cand, dice = cand[keep], dice[keep]
-        cover = acc[cand] / qw
-        w = self.weights
-        canon = [idx.phr_canon[i] for i in cand]
-        chars = process.cdist([a.canon], canon, scorer=fuzz.ratio, dtype=np.float32)[0]
-        score = 100.0 * (w.dice * dice + w.cover * cover) + w.char * chars
-        if w.pinyin:
-            pys = [idx.phr_pinyin[i] for i in cand]
-            score += w.pinyin * process.cdist([a.pinyin], pys, scorer=fuzz.ratio, dtype=np.float32)[0]
-        total = w.dice + w.cover + w.char + w.pinyin
-        score = score / total
-        order = np.argsort(-score, kind="stable")
-        return cand[order], score[order], idx
+        q = self.read(query)
+        empty = Candidates(np.empty(0, dtype=np.int64), np.empty((0, len(FEATURES))),
+                           np.empty(0), [])
+        n = len(idx)
+        if not q.weights or not n:
+            return empty, idx
+        imp = {t: w * self._importance(idx, t) for t, w in q.weights.items()}
+        total = sum(imp.values())
+        if total <= 0:
+            return empty, idx
+        known = sum(w for t, w in imp.items() if t in idx.idf) / total
+        cover = np.zeros(n)
+        cover_q = np.zeros(n)
+        bm = np.zeros(n)
+        phr = np.zeros(len(idx.phr_text))
+        for t, w in imp.items():
+            row = idx.rows.get(t)
+            if row is None:
+                continue
+            ids = row.entries
+            cover[ids] += w * row.strength
+            cover_q[ids] += w * row.in_question
+            bm[ids] += q.weights[t] * row.bm25
+            pp = idx.phr_postings.get(t)
+            if pp is not None:
+                phr[pp] += idx.idf[t] * min(1.0, q.weights[t])
+        cover /= total
+        cover_q /= total
+        phrase = np.zeros(n)
+        if len(idx.phr_text):
+            phrase[idx.phr_entries] = np.maximum.reduceat(
+                phr / np.maximum(idx.phr_weight, 1e-9), idx.phr_starts)
+        pre = cover + 0.5 * phrase
+        hit = np.flatnonzero(pre > 0)
+        if not hit.size:
+            return empty, idx
+        if hit.size > PREFILTER:
+            hit = hit[np.argpartition(-pre[hit], PREFILTER)[:PREFILTER]]
+        char = np.zeros(hit.size)
+        pinyin = np.zeros(hit.size)
+        best_phr = [-1] * hit.size
+        if self.options.fuzzy and q.canon:
+            sel = np.flatnonzero(np.isin(idx.phr_owner, hit))
+            if sel.size:
+                canon = [idx.phr_canon[i] for i in sel]
+                cs = process.cdist([q.canon], canon, scorer=fuzz.ratio, dtype=np.float32)[0] / 100
+                ps = process.cdist([q.pinyin], [idx.phr_pinyin[i] for i in sel],
+                                   scorer=fuzz.ratio, dtype=np.float32)[0] / 100
+                slot = np.full(n, -1, dtype=np.int64)
+                slot[hit] = np.arange(hit.size)
+                k = slot[idx.phr_owner[sel]]  # candidate slot of each phrasing
+                np.maximum.at(char, k, cs)
+                np.maximum.at(pinyin, k, ps)
+                first = np.lexsort((-cs, k))  # per slot, its most similar phrasing first
+                keep = first[np.r_[True, k[first][1:] != k[first][:-1]]]
+                for kk, pi in zip(k[keep].tolist(), sel[keep].tolist(), strict=True):
+                    best_phr[kk] = pi
+        order = np.argsort(-(pre[hit] + 0.3 * char + 0.1 * pinyin), kind="stable")[:limit]
+        cand = hit[order]
+        bm = bm[cand]
+        bm_rel = bm / bm.max() if bm.size and bm.max() > 0 else np.zeros(cand.size)
+        cov_c = cover[cand]
+        if cand.size > 1:  # cover minus the best *other* candidate's cover
+            top2 = np.sort(cov_c)[-2:]
+            lead = cov_c - np.where(cov_c >= top2[1], top2[0], top2[1])
+        else:
+            lead = cov_c.copy()
+        feats = np.column_stack([
+            cov_c, cover_q[cand], phrase[cand], char[order], pinyin[order],
+            np.full(cand.size, known), bm_rel, lead,
+            np.full(cand.size, math.log(1 + len(q.weights)))])
+        if self.options.learned:
+            z = self.weights.intercept + feats @ np.asarray(self.weights.coef)
+            scores = 100.0 / (1.0 + np.exp(-z))
+        else:  # the signals mixed by hand, for comparison (bench/kb_ablation.py)
+            scores = 100.0 * (feats[:, 0] + 0.5 * feats[:, 2] + 0.3 * feats[:, 3] + 0.1 * feats[:, 4]) / 1.9
+        rank = np.argsort(-scores, kind="stable")
+        phrasing = [best_phr[i] for i in order]
+        return Candidates(cand[rank], feats[rank], scores[rank], [phrasing[i] for i in rank]), idx
 
     def search(self, query: str, limit: int = 3) -> list[Match]:
         """Best ``limit`` distinct entries for ``query``, best first (score 0-100)."""
-        cand, scores, idx = self._scored(query)
+        c, idx = self.candidates(query)
         out: list[Match] = []
-        seen: set[int] = set()
-        for pi, sc in zip(cand.tolist(), scores.tolist(), strict=True):
-            ei = int(idx.phr_entry[pi])
-            if ei in seen:
-                continue
-            seen.add(ei)
-            out.append(Match(entry=idx.entries[ei], score=round(min(max(sc, 0.0), 100.0), 1),
-                             phrasing=idx.phr_text[pi]))
-            if len(out) >= limit:
-                break
+        for k, ei in enumerate(c.entries.tolist()[:limit]):
+            e = idx.entries[ei]
+            pi = c.phrasing[k]
+            out.append(Match(entry=e, score=round(float(c.scores[k]), 1),
+                             phrasing=idx.phr_text[pi] if pi >= 0 else e.question))
         return out
 
     def answer(self, query: str) -> Verdict:
         """Decide between answering, asking the user to choose, or admitting ignorance."""
-        th = self.thresholds
-        matches = self.search(query, limit=3)
-        if not matches or matches[0].score < th.choose_min:
-            return Verdict("none")
-        top = matches[0].score
-        runner = matches[1].score if len(matches) > 1 else 0.0
-        if top >= th.answer_min and top - runner >= th.tie_margin:
-            return Verdict("answer", (matches[0],))
-        close = tuple(m for m in matches if m.score >= max(th.choose_min, top - th.choose_window))
-        return Verdict("choose", close)
+        return decide(self.search(query, limit=3), self.thresholds)
+
+
+def decide(matches: Sequence[Match], th: Thresholds) -> Verdict:
+    """The answer / choose / decline rule on scored matches (best first)."""
+    if not matches or matches[0].score < th.choose_min:
+        return Verdict("none")
+    top = matches[0].score
+    runner = matches[1].score if len(matches) > 1 else 0.0
+    if top >= th.answer_min and top - runner >= th.tie_margin:
+        return Verdict("answer", (matches[0],))
+    close = tuple(m for m in matches if m.score >= max(th.choose_min, top - th.choose_window))
+    return Verdict("choose", close)

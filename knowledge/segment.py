@@ -6,7 +6,9 @@ index and the queries are guaranteed to go through exactly the same steps.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import marshal
 import os
 import re
 import tempfile
@@ -19,19 +21,23 @@ import yaml
 from pypinyin import Style, lazy_pinyin
 
 from .normalize import normalize
+from .query import DEFAULT_ENGLISH, EnglishGlossary, question_part
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_USERDICT = DATA_DIR / "userdict.txt"
 DEFAULT_SYNONYMS = DATA_DIR / "synonyms.yaml"
 
 # Function words that appear in almost every question and only add noise to
-# token overlap. Question words that change intent (多少, 几) are kept.
+# token overlap. Question words that change intent (多少, 几) are kept. The second
+# line holds the same function words as people say them in dialect (莫得 = 没有,
+# 啥子 = 什么, 咋个 = 怎么, 晓得 = 知道) and the bare 不/没 that end a spoken question.
 STOP_WORDS: frozenset[str] = frozenset(
     """
     的 了 是 我 我们 你 你们 他 她 它 咱 咱们 俺 怎么 怎么样 怎样 如何 什么 啥 是不是 有没有
     咋 啥 咋办 怎么办 干嘛 干啥 回事 怎么回事 要不要 能不能 可不可以 在 和 与 及 或 或者 跟 还是 就 也 都 还 又 把 被 让 给 对 向 从
     这 那 这个 那个 这些 那些 个 么 么样 吗 呢 啊 吧 哪 哪些 哪个 哪里 哪儿 一 一个 一些 有 没 没有 会
     能 可以 应该 要 需要 得 地 着 过 之 其 该 等 等等 如果 的话 现在 目前 一般 比如 关于 请 问
+    不 谁 没得 莫得 冇 啥子 么子 甚 咋个 啷个 咋样 咋整 咋弄 怎个 晓得 知道 要得 得不得 嘛 噻
     """.split()
 )
 
@@ -61,14 +67,49 @@ def _fuzzy_syllable(s: str) -> str:
     return s
 
 
+# jieba's keyword-extraction IDF table (jieba/analyse/idf.txt, 270k words) says how
+# topical a word is in general Chinese: 一个 2.8, 时候 4.3, 到底 5.8 … 医保 8.6, 低保 10.4.
+# Parsing it takes ~0.2 s, so only the words below RARE_IDF (the common ones, which are
+# the ones worth down-weighting) are kept, in a marshal file next to the trimmed dict;
+# every other word counts as rare.
+RARE_IDF = 10.0
+# Bump when tokenisation code changes: cached analyses of the base (index.py) are keyed on it.
+ANALYSIS_VERSION = 1
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ZHUCUN_CACHE_DIR") or Path(tempfile.gettempdir()) / "zhucun-kb")
+
+
+def _common_word_idf() -> dict[str, float]:
+    """{word: jieba IDF} for words with IDF below ``RARE_IDF``, cached on first use."""
+    dst = cache_dir() / f"jieba-idf-{jieba.__version__}-below{RARE_IDF:g}.marshal"
+    try:
+        return marshal.loads(dst.read_bytes())
+    except (OSError, ValueError, EOFError):
+        pass
+    src = Path(jieba.__file__).resolve().parent / "analyse" / "idf.txt"
+    table: dict[str, float] = {}
+    with src.open(encoding="utf-8") as f:
+        for line in f:
+            word, _, value = line.rstrip("\n").rpartition(" ")
+            if word and float(value) < RARE_IDF:
+                table[word] = round(float(value), 2)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(marshal.dumps(table))
+    tmp.replace(dst)
+    return table
+
+
 def _compact_dictionary() -> Path:
     """Path of the trimmed jieba dictionary, creating it on first use."""
     src = Path(jieba.__file__).resolve().parent / "dict.txt"
-    cache_dir = Path(os.environ.get("ZHUCUN_CACHE_DIR") or Path(tempfile.gettempdir()) / "zhucun-kb")
-    dst = cache_dir / f"jieba-dict-{jieba.__version__}-min{MIN_DICT_FREQ}.txt"
+    directory = cache_dir()
+    dst = directory / f"jieba-dict-{jieba.__version__}-min{MIN_DICT_FREQ}.txt"
     if dst.exists():
         return dst
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)
     with src.open(encoding="utf-8") as f:
         lines = [ln for ln in f if int(ln.split(" ", 2)[1]) >= MIN_DICT_FREQ]
     tmp = dst.with_suffix(f".{os.getpid()}.tmp")
@@ -85,6 +126,19 @@ class Analysis:
     tokens: tuple[str, ...]  # canonical search-mode tokens, stop words removed
     canon: str  # tokens joined: character-level comparison string
     pinyin: str  # space-separated toneless syllables of ``canon``
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A message reduced to what it asks (see knowledge/query.py).
+
+    ``weights`` maps each canonical search token to the weight of its clause: 1 for the
+    clauses that ask, less for the context around them.
+    """
+
+    weights: dict[str, float]
+    canon: str  # tokens of the asking clauses joined: character-level comparison string
+    pinyin: str
 
 
 def load_synonyms(path: Path) -> dict[str, str]:
@@ -111,21 +165,33 @@ class TextProcessor:
         self,
         userdict: Path | None = DEFAULT_USERDICT,
         synonyms: Path | None = DEFAULT_SYNONYMS,
+        english: Path | None = DEFAULT_ENGLISH,
     ) -> None:
         jieba.setLogLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer(str(_compact_dictionary()))
         self._jieba.tmp_dir = str(_compact_dictionary().parent)
         self._jieba.initialize()  # marshal cache of the trimmed dict: ~0.25 s
         user_words: list[str] = []
+        self.curated_words = frozenset()
         if userdict and userdict.exists():
             self._jieba.load_userdict(str(userdict))
             lines = userdict.read_text(encoding="utf-8").splitlines()
             user_words = [ln.split()[0] for ln in lines if ln.strip()]
+        # Topic lexicon, part 2: the domain terms of the user dictionary (驻村干部, 低保 …).
+        self.curated_words: frozenset[str] = frozenset(user_words)
         self.synonyms: dict[str, str] = load_synonyms(synonyms) if synonyms and synonyms.exists() else {}
         for word in {*self.synonyms, *self.synonyms.values()}:
             if len(word) > 1:
                 self._jieba.add_word(word, freq=50000)
         self._curated_canon: frozenset[str] = frozenset(self.synonyms.values())
+        self.english = EnglishGlossary(english)
+        self._idf = _common_word_idf()
+        # What the tokens of a text depend on, so analyses can be cached on disk (index.py).
+        h = hashlib.sha1(f"{ANALYSIS_VERSION}|{jieba.__version__}|{MIN_DICT_FREQ}|".encode())
+        for path in (userdict, synonyms):
+            h.update(path.read_bytes() if path and path.exists() else b"-")
+        h.update(" ".join(sorted(STOP_WORDS)).encode())
+        self.fingerprint = h.hexdigest()
         self._char_py: dict[str, str] = {}
         self._vocab: set[str] = set()
         self._homophones: dict[tuple[str, ...], str] = {}
@@ -228,6 +294,20 @@ class TextProcessor:
         """Canonical tokens in reading order (jieba precise mode, synonyms mapped)."""
         return self._canonical(t for chunk in norm.split() for t in self._jieba.cut(chunk, HMM=False))
 
+    def _search_from_words(self, words: Iterable[str]) -> list[str]:
+        freq = self._jieba.FREQ
+        curated = self.synonyms
+        out: list[str] = []
+        for w in words:
+            if len(w) > 2 and w not in curated and w not in self._curated_canon:
+                for n in (2, 3):
+                    for i in range(len(w) - n + 1):
+                        gram = w[i : i + n]
+                        if gram != w and freq.get(gram):
+                            out.append(gram)
+            out.append(w)
+        return self._canonical(out)
+
     def search_tokens(self, norm: str) -> list[str]:
         """Tokens plus the sub-words of long words (like jieba search mode).
 
@@ -236,19 +316,12 @@ class TextProcessor:
         Curated terms (synonym groups) are *not* split: 医疗保险 means 医保,
         and its part 保险 must not pull in 养老保险.
         """
-        freq = self._jieba.FREQ
-        curated = self.synonyms
-        out: list[str] = []
-        for chunk in norm.split():
-            for w in self._jieba.cut(chunk, HMM=False):
-                if len(w) > 2 and w not in curated and w not in self._curated_canon:
-                    for n in (2, 3):
-                        for i in range(len(w) - n + 1):
-                            gram = w[i : i + n]
-                            if gram != w and freq.get(gram):
-                                out.append(gram)
-                out.append(w)
-        return self._canonical(out)
+        return self._search_from_words(w for chunk in norm.split()
+                                       for w in self._jieba.cut(chunk, HMM=False))
+
+    def field_tokens(self, text: str) -> list[str]:
+        """Search tokens of an entry's answer, basis or tag (no repair, no pinyin: cheaper)."""
+        return self.search_tokens(normalize(text))
 
     def analyze(self, text: str, *, repair: bool = True) -> Analysis:
         """Full pipeline for one query or phrasing."""
@@ -258,3 +331,38 @@ class TextProcessor:
         canon = "".join(self.tokens(norm))
         toks = self.search_tokens(norm)
         return Analysis(norm=norm, tokens=tuple(toks), canon=canon, pinyin=self.pinyin_key(canon))
+
+    def query(self, text: str, context_weight: float = 0.5, *, english: bool = True,
+              reduce: bool = True) -> Query:
+        """Analyse a message as asked: question part, English mapped, typos repaired.
+
+        ``english=False`` / ``reduce=False`` switch those steps off (bench/kb_ablation.py):
+        without reduction the whole message is one clause.
+        """
+        weights: dict[str, float] = {}
+        asking: list[str] = []
+        glossary = self.english if english else None
+        parts = question_part(text, context_weight, glossary) if reduce else \
+            [(glossary.translate(text.lower()) if glossary else text, 1.0)]
+        for clause, w in parts:
+            norm = normalize(clause)
+            if not norm:
+                continue
+            norm = self.repair_homophones(norm)
+            words = [x for chunk in norm.split() for x in self._jieba.lcut(chunk, HMM=False)]
+            for t in self._search_from_words(words):  # one cut serves both views
+                weights[t] = max(weights.get(t, 0.0), w)
+            if w >= 1.0:
+                asking.append("".join(self._canonical(words)))
+        canon = "".join(asking)
+        return Query(weights=weights, canon=canon, pinyin=self.pinyin_key(canon))
+
+    def informativeness(self, token: str) -> float:
+        """How topical a word is in general Chinese: its IDF in jieba's keyword table.
+
+        Common words (时候 4.3, 到底 5.8, 情况 4.0) say little about which policy is meant;
+        rare ones (医保 8.6, 危房 11.1) say a lot, and for a word the knowledge base does
+        not contain (党费, 快递, 户口) a high value is evidence the question is about
+        something else. Words not in the table (rarer than ``RARE_IDF``) get ``RARE_IDF``.
+        """
+        return self._idf.get(token, RARE_IDF)

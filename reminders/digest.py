@@ -25,7 +25,7 @@ from conversations.reminders.buttons import RunButton
 from core.messages import Button, Reply
 from reminders.engine import is_working_day, occurrences
 from reminders.series import spec_of
-from services.attendance import expected_by, month_bounds, quota_for
+from services.attendance import expected_by, extra_village_days, month_bounds, quota_for
 from services.complaints import digest_counts, digest_counts_by_village
 from services.config import Settings
 from services.leave import leave_dates_many, unreturned_many
@@ -104,6 +104,8 @@ def compute(s: Session, teams: Iterable[tuple[Team, date]], now: datetime, setti
     in_village: dict[int, list[date]] = defaultdict(list)
     for mid, day in village_days:
         in_village[mid].append(day)
+    for mid, days in extra_village_days(s, [m.id for m in members], month_lo, hi).items():
+        in_village[mid] += [x for x in days if (mid, x) not in village_days]
 
     # leave for every member over every window below, then cut per member: one query
     leave_lo = min(lo, month_lo)

@@ -75,14 +75,34 @@ class Tick:
                                           villager_id=r.villager_id, missed=due.status == "missed"))
 
 
+# A feature adds its own lines to the notices of one default series (the monitoring
+# meeting carries its agenda) without editing this module:
+#     @dispatch.event_note("poverty_monitoring_meeting")
+#     def agenda(s, row, due, settings) -> str | None: ...
+# The lines go to members only, never to villagers in the audience.
+EventNoteFn = Callable[[Session, EventSeries, Due, Settings], "str | None"]
+EVENT_NOTES: dict[str, EventNoteFn] = {}
+
+
+def event_note(key: str) -> Callable[[EventNoteFn], EventNoteFn]:
+    def wrap(fn: EventNoteFn) -> EventNoteFn:
+        EVENT_NOTES[key] = fn
+        return fn
+    return wrap
+
+
 # -- one handler per kind -----------------------------------------------------------------
 def _event(t: Tick, row: EventSeries, due: Due) -> None:
     tz = spec_of(row).tz
     when = T.when(due.occurrence, tz)
+    note_fn = EVENT_NOTES.get(row.key or "")
+    extra = note_fn(t.s, row, due, t.st) if note_fn is not None else None
     for r in recipients(t.s, row, t.directory):
         text = T.event_notice(row.title, when, villager=r.villager_id is not None,
                               starts_now=due.lead_key == "at", gap=due.occurrence - due.remind_at,
                               note=row.note)
+        if extra and r.member_id is not None:
+            text += "\n\n" + extra
         t.put(f"ev:{row.id}:{_occ(due)}:{due.lead_key}:{r.tag}", Reply(text + _late(due)), r, due)
 
 

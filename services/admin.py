@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services import audit
@@ -105,6 +105,38 @@ def list_members(s: Session, team: Team | None = None, include_inactive: bool = 
     if not include_inactive:
         q = q.where(Member.active.is_(True))
     return list(s.scalars(q))
+
+
+PURGED_NAME = "已删除成员{id}"  # data, not a sentence: what records show instead of a name
+
+
+def purge_member(s: Session, member_id: int, now: datetime, retention_days: int) -> Member:
+    """Remove a deactivated person's name, phone and platform identities once the
+    retention period after deactivation has passed. Their records (logs, leave,
+    attendance) stay, counted under the member id, so totals and history hold while
+    nothing says who it was."""
+    from storage.models import DialogState, Identity
+
+    m = s.get(Member, member_id)
+    if m is None:
+        raise NotFound("admin.member_not_found", member_id=member_id)
+    if m.active or m.deactivated_at is None:
+        raise UserError("admin.purge_active", name=m.name, member_id=m.id)
+    if m.purged_at is not None:
+        raise UserError("admin.purged_already", member_id=m.id)
+    until = m.deactivated_at + timedelta(days=retention_days)
+    if now < until:
+        raise UserError("admin.purge_too_early", member_id=m.id, days=retention_days,
+                        until=until.date().isoformat())
+    idents = s.scalars(select(Identity).where(Identity.member_id == m.id)).all()
+    for ident in idents:
+        s.execute(delete(DialogState).where(DialogState.platform == ident.platform,
+                                            DialogState.external_id == ident.external_id))
+        s.delete(ident)
+    m.name, m.phone, m.purged_at = PURGED_NAME.format(id=m.id), None, now
+    audit.record(s, "cli", "member.purge", now, subject=f"member:{m.id}",
+                 identities=len(idents))
+    return m
 
 
 def deactivate(s: Session, member_id: int, now: datetime, reason: str = "") -> Member:

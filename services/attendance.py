@@ -21,6 +21,7 @@ Decisions (covered by tests/test_attendance_service.py):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -36,6 +37,25 @@ from services.geo import haversine_m, valid_coordinates
 from services.leave import leave_dates
 from services.roles import TEAM_ROLES, Role
 from storage.models import CheckIn, DailyReport, Member, Team
+
+# Days in the village that are not check-ins, from other features (a day confirmed by a
+# village's 群众监督员): fn(session, member_ids, start, end) -> {member_id: {dates}}.
+VillageDaySource = Callable[[Session, list[int], date, date], dict[int, set[date]]]
+VILLAGE_DAY_SOURCES: list[VillageDaySource] = []
+
+
+def add_village_day_source(fn: VillageDaySource) -> None:
+    if fn not in VILLAGE_DAY_SOURCES:
+        VILLAGE_DAY_SOURCES.append(fn)
+
+
+def extra_village_days(session: Session, member_ids: list[int], start: date,
+                       end: date) -> dict[int, set[date]]:
+    out: dict[int, set[date]] = {}
+    for fn in VILLAGE_DAY_SOURCES:
+        for mid, days in fn(session, member_ids, start, end).items():
+            out.setdefault(mid, set()).update(days)
+    return out
 
 
 @dataclass(frozen=True)
@@ -152,6 +172,7 @@ def month_summary(session: Session, member_id: int, year: int, month: int, today
             CheckIn.local_date.between(start, counted_end))))
     else:
         village = set(reported)
+    village |= extra_village_days(session, [member_id], start, counted_end).get(member_id, set())
     leave = leave_dates_for(session, member_id, start, end)
     leave_total = sum(leave.values(), Decimal(0))
     quota = quota_for(member.role, s)

@@ -45,9 +45,13 @@ class ChartResult:
 
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The first installed CJK font family matplotlib knows, or None."""
+    """The first installed CJK font family matplotlib knows, or None. The font shipped
+    with the mplfonts package is registered first, so there always is one."""
     from matplotlib import font_manager
 
+    from services.fonts import register_with_matplotlib
+
+    register_with_matplotlib()
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((fam for fam in CJK_FAMILIES if fam in installed), None)
 

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     process_concurrency: int = 4
     # Handled updates are forgotten after this many days (platforms redeliver for a day).
     inbox_keep_days: int = 7
+    # admin purge-member may remove a deactivated person's name, phone and accounts only
+    # this many days after deactivation (assessments and audits of the term come first).
+    member_retention_days: int = 365
 
     # -- reports --
     # A report for yesterday may still be filed until this hour (team time) today.
@@ -110,6 +113,14 @@ class Settings(BaseSettings):
     # a question is short; matching a pasted page would be slow and meaningless.
     kb_match_chars: int = 300
 
+    # -- households and poverty-return monitoring --
+    # A household not visited for this many days is listed in its contact cadre's leader's
+    # digest (a village may set its own with `admin village-board --unvisited-days`).
+    households_unvisited_days: int = 60
+    # Identification of a monitored household takes at most this many working days
+    # (provincial practice: check, village review and notice, township, county).
+    monitoring_working_days: int = 20
+
     # -- reminders --
     # Morning digest for leaders (team time, HH:MM); the weekly one goes out on Monday.
     digest_time: str = "08:00"
@@ -119,6 +130,25 @@ class Settings(BaseSettings):
     handover_days: int = 15
     # Create the default series for teams that have none (at start and on every tick).
     reminders_seed_defaults: bool = True
+
+    # -- the county workspace (web/) --
+    # Where the workspace listens, and the address people open (links sent by /web). An
+    # empty base URL means http://WEB_LISTEN:WEB_PORT; behind a proxy set the https one.
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8080
+    web_base_url: str = ""
+    # `bot.py run` serves the workspace beside the channels; false: channels only.
+    web_enabled: bool = True
+    # A sign-in link works once, for this many minutes; a session lasts this many hours.
+    web_link_minutes: int = 10
+    web_session_hours: int = 12
+    # Days in the village a year (one province: 200), leave excluded, for the year view.
+    quota_year_days: int = 200
+
+    @property
+    def web_url(self) -> str:
+        """The workspace's public address without a trailing slash."""
+        return (self.web_base_url or f"http://{self.web_listen}:{self.web_port}").rstrip("/")
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,9 +31,9 @@ TeamsSheetFn = Callable[[Session, list[int], date], SheetData]
 
 # Modules whose import registers sheets. Leave, complaints...: add yours here.
 SHEET_PROVIDERS: list[str] = ["conversations.reports.sheets", "conversations.attendance.sheets",
-                               "conversations.leave.sheet", "conversations.council.sheet",
-                               "conversations.tasks.sheet", "conversations.projects.sheet",
-                               "conversations.handover.sheet"]
+                               "conversations.leave.sheet", "conversations.households.sheets",
+                               "conversations.council.sheet", "conversations.tasks.sheet",
+                               "conversations.projects.sheet", "conversations.handover.sheet"]
 
 
 @dataclass(frozen=True)
@@ -112,18 +112,26 @@ def build_workbook(session: Session, team_id: int, month: date, path: Path, *,
                    overflow_note: str = "…") -> Path:
     """Write every registered sheet for the team's month to an .xlsx file at `path`;
     a text too long for a cell is cut and ends with `overflow_note` (the catalogue's)."""
+    _load_providers()
+    ordered = sorted(_SHEETS.values(), key=lambda s: (s.order, s.name))
+    return write_workbook(((s.name, s.fn(session, team_id, month)) for s in ordered), path,
+                          overflow_note=overflow_note)
+
+
+def write_workbook(sheets: Iterable[tuple[str, SheetData]], path: Path, *,
+                   overflow_note: str = "…") -> Path:
+    """The one way a workbook is written (team export, county workbook): bold blue
+    headers, given widths, dates formatted, long texts wrapped, the header row frozen."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    _load_providers()
     wb = Workbook()
     wb.remove(wb.active)
     head_font, head_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     wrap = Alignment(wrap_text=True, vertical="top")
-    for sheet in sorted(_SHEETS.values(), key=lambda s: (s.order, s.name)):
-        headers, rows, widths = sheet.fn(session, team_id, month)
-        ws = wb.create_sheet(sheet.name)
+    for name, (headers, rows, widths) in sheets:
+        ws = wb.create_sheet(name)
         ws.append(headers)
         for cell in ws[1]:
             cell.font, cell.fill = head_font, head_fill

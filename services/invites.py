@@ -35,7 +35,7 @@ def create_invite(session: Session, *, role: Role, now: datetime, team: Team | N
         raise InviteError("admin.invite_needs_team", role=ROLE_LABELS[role])
     if role == Role.VILLAGER and village is None:
         raise InviteError("admin.invite_needs_village")
-    if role in (Role.SUPERVISOR, Role.ADMIN) and county is None:
+    if role in (Role.SUPERVISOR, Role.ADMIN, Role.TOWNSHIP_LEADER) and county is None:
         raise InviteError("admin.invite_needs_county", role=ROLE_LABELS[role])
     invite = InviteCode(
         code=new_code("V" if role == Role.VILLAGER else ""),

@@ -23,17 +23,20 @@ import logging
 import tempfile
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+import yaml
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from services import audit
 from services.actors import Actor
 from services.errors import PermissionDenied, UserError
-from services.roles import Role
+from services.roles import TEAM_ROLES, Role
 from storage.models import KbImport, KbQuestion, KbVersion, Member, Villager
 
 if TYPE_CHECKING:  # the matcher (numpy, jieba, pypinyin) loads on first use, not at start-up
@@ -92,6 +95,8 @@ def imported_entries(session: Session) -> list[Entry]:
     merged: dict[str, Entry] = {}
     for row in session.scalars(select(KbImport).where(KbImport.active.is_(True))
                                .order_by(KbImport.id)):
+        if is_link_row(row.filename):
+            continue
         try:
             entries = parse_import(row.filename, row.content)
         except KnowledgeFileError:  # validated on import; only a hand-edited row gets here
@@ -115,12 +120,13 @@ def merge(shipped: list[Entry], imported: list[Entry]) -> list[Entry]:
     return [e for e in shipped if e.id not in ids] + imported
 
 
-def _build(imported: list[Entry], token: str | None) -> None:
+def _build(imported: list[Entry], token: str | None,
+           links: dict[str, tuple[str, ...]] | None = None) -> None:
     """Build a new index and swap it in (caller holds _lock). Readers keep the old one."""
     global _built, _proc
     from knowledge import KnowledgeBase
     first = _built is None
-    kb = KnowledgeBase(merge(_shipped(), imported), processor=_proc)
+    kb = KnowledgeBase(with_links(merge(_shipped(), imported), links or {}), processor=_proc)
     _proc = kb.proc
     _built = _Built(kb, token)
     if first:
@@ -148,7 +154,7 @@ def shared(session: Session) -> KnowledgeBase:
         cur = _built
         if cur is None or cur.token != token:
             try:
-                _build(imported_entries(session), token)
+                _build(imported_entries(session), token, linked_phrasings(session))
             except Exception:
                 if cur is None:
                     raise
@@ -172,11 +178,12 @@ def warm_up(session: Session) -> threading.Thread | None:
     if _lock.locked():
         return None
     token, imported = version_token(session), imported_entries(session)
+    links = linked_phrasings(session)
 
     def run() -> None:
         with _lock:
             if _built is None:
-                _build(imported, token)
+                _build(imported, token, links)
 
     t = threading.Thread(target=run, name="kb-warm-up", daemon=True)
     t.start()
@@ -300,6 +307,8 @@ def import_file(session: Session, path: str | Path, now: datetime) -> ImportResu
     from knowledge import load_file
 
     path = Path(path)
+    if is_link_row(path.name):
+        raise UserError("knowledge.reserved_filename", prefix=LINK_PREFIX)
     entries = load_file(path)  # raises KnowledgeFileError with a Chinese message
     content = path.read_text(encoding="utf-8")
     older = list(session.scalars(select(KbImport).where(
@@ -317,3 +326,244 @@ def check_all(session: Session) -> tuple[int, int]:
     """Validate shipped files and stored imports without building: (total, imported)."""
     imported = imported_entries(session)
     return len(merge(_shipped(), imported)), len(imported)
+
+
+# -- free text that is neither a question, a log nor a complaint ---------------------------
+class _Command(Protocol):
+    name: str
+    description: str
+
+
+HELP_COMMANDS = 5  # commands listed in the short reply; /help lists them all
+
+
+@dataclass(frozen=True)
+class HelpHint:
+    """What to offer instead of an answer: who is asking and the commands that fit."""
+
+    audience: str  # "villager" | "team" | "staff"
+    commands: tuple[_Command, ...]
+
+
+def help_hint(text: str, role: Role | str, commands: Sequence[_Command]) -> HelpHint | None:
+    """When free text is not for the base (greetings, thanks, "我要请假", a short remark),
+    the commands to offer (else None); the words are the knowledge catalogue's.
+
+    ``commands`` is the role's menu (Registry.menu_for), so the reply names the commands
+    this person can really use; those whose description shares words with the message come
+    first ("我要请假" → /leave, "看看我的日志" → /myreports).
+    """
+    from services.text_intent import free_text_route
+
+    if free_text_route(text, role) not in ("help", "offer_report"):
+        return None
+    r = Role(role)
+    audience = "villager" if r == Role.VILLAGER else "team" if r in TEAM_ROLES else "staff"
+    flat = "".join(text.split())
+    pairs = {flat[i:i + 2] for i in range(len(flat) - 1)}
+    usable = [c for c in commands if c.name not in ("help", "cancel", "me", "start")]
+    asked_for = [c for c in usable if any(p in c.description for p in pairs)]
+    shown = (asked_for + [c for c in usable if c not in asked_for])[:HELP_COMMANDS]
+    return HelpHint(audience, tuple(shown))
+
+
+# -- learning from use: an administrator links a question to an entry ----------------------
+LINK_PREFIX = "kb-link-"  # kb_import rows named kb-link-<question id>.yaml carry one phrasing
+PHRASING_CHARS = 60  # a linked question longer than this keeps only its asking clauses
+
+
+def is_link_row(filename: str) -> bool:
+    return Path(filename).name.startswith(LINK_PREFIX)
+
+
+def linked_phrasings(session: Session) -> dict[str, tuple[str, ...]]:
+    """Entry id → phrasings added by `admin kb-link`, oldest first.
+
+    Stored as rows of kb_import (no new table: every process already rebuilds from it),
+    one row per linked question, so a wrong link is undone by deactivating its row.
+    """
+    out: dict[str, list[str]] = {}
+    for row in session.scalars(select(KbImport).where(
+            KbImport.active.is_(True), KbImport.filename.startswith(LINK_PREFIX))
+            .order_by(KbImport.id)):
+        try:
+            data = yaml.safe_load(row.content) or {}
+            eid, phrasing = str(data["entry"]), str(data["phrasing"]).strip()
+        except (yaml.YAMLError, KeyError, TypeError):
+            log.warning("kb link row %s is unreadable; skipped", row.id)
+            continue
+        if phrasing and phrasing not in out.setdefault(eid, []):
+            out[eid].append(phrasing)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def with_links(entries: list[Entry], links: dict[str, tuple[str, ...]]) -> list[Entry]:
+    """Entries with their linked phrasings appended as alternatives (unknown ids ignored)."""
+    if not links:
+        return entries
+    out = []
+    for e in entries:
+        extra = tuple(p for p in links.get(e.id, ()) if p not in e.phrasings)
+        out.append(dataclasses.replace(e, alternatives=e.alternatives + extra) if extra else e)
+    return out
+
+
+def phrasing_of(text: str) -> str:
+    """What of a logged question becomes a phrasing: the question itself, or for a long
+    message only the clauses that ask (greetings and stories dropped), shortened."""
+    flat = " ".join(text.split())
+    if len(flat) <= PHRASING_CHARS:
+        return flat
+    from knowledge.query import question_part
+
+    asking = [c for c, w in question_part(flat, 0.0) if w >= 1.0]
+    return ("，".join(asking) or flat)[:PHRASING_CHARS]
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    question: KbQuestion
+    entry: Entry
+    phrasing: str
+    added: bool  # False when the entry already had this phrasing
+
+
+def _question(session: Session, raw_id: str | int) -> KbQuestion:
+    q = session.get(KbQuestion, int(raw_id)) if str(raw_id).isdigit() else None
+    if q is None:
+        raise UserError("knowledge.question_not_found", ref=raw_id)
+    return q
+
+
+def link_question(session: Session, raw_question_id: str | int, entry_id: str, now: datetime,
+                  by: str = "cli") -> LinkResult:
+    """`admin kb-link QUESTION_ID ENTRY_ID`: the question becomes a phrasing of the entry.
+
+    One step: the phrasing is stored, the question leaves the unanswered list with the
+    entry recorded as its answer, and every running bot rebuilds on its next question.
+    Linking the same question again moves it to the new entry.
+    """
+    q = _question(session, raw_question_id)
+    entry = shared(session).get(entry_id.strip())
+    if entry is None:
+        raise UserError("knowledge.entry_not_found", ref=entry_id)
+    phrasing = phrasing_of(q.text)
+    name = f"{LINK_PREFIX}{q.id}.yaml"
+    for row in session.scalars(select(KbImport).where(KbImport.filename == name,
+                                                      KbImport.active.is_(True))):
+        row.active = False
+    added = phrasing not in entry.phrasings
+    if added:
+        content = yaml.safe_dump({"entry": entry.id, "phrasing": phrasing, "question": q.id,
+                                  "by": by}, allow_unicode=True, sort_keys=False)
+        session.add(KbImport(filename=name, content=content, imported_at=now, active=True))
+    q.entry_id, q.answered_by_admin, q.unresolved = entry.id, True, False
+    audit.record(session, by, "kb.link", now, subject=f"kb_question:{q.id}", entry=entry.id)
+    bump_version(session, now)
+    return LinkResult(q, entry, phrasing, added)
+
+
+def link_suggestions(session: Session, q: KbQuestion, limit: int = 3) -> list[Entry]:
+    """Entries to offer as buttons on a forwarded question: what the asker was offered
+    first, then the base's best guesses for the text now."""
+    kb = shared(session)
+    out: list[Entry] = []
+    for eid in [*(q.choices or []), *([q.entry_id] if q.entry_id else []),
+                *(m.entry.id for m in kb.search(q.text[:DISPLAY_CHARS], limit=limit))]:
+        e = kb.get(eid)
+        if e is not None and e not in out:
+            out.append(e)
+    return out[:limit]
+
+
+def link_by_button(session: Session, actor: Actor, raw_question_id: str, raw_entry_id: str,
+                   now: datetime) -> LinkResult:
+    """The [加为问法] button on a forwarded question; the payload is untrusted."""
+    if actor.role != Role.ADMIN:
+        raise PermissionDenied("knowledge.admins_link")
+    if len(raw_entry_id) > 64:
+        raise PermissionDenied("knowledge.bad_link")
+    q = _question(session, raw_question_id)
+    return link_question(session, q.id, raw_entry_id, now, by=actor.key)
+
+
+# -- the unanswered log, grouped; what is asked most and answered worst ---------------------
+SIMILAR = 0.6  # share of shared words (Jaccard) from which two questions are one group
+
+
+def group_similar(session: Session, questions: Sequence[KbQuestion]) -> list[list[KbQuestion]]:
+    """Questions grouped by meaning, most asked first: 低保怎么申请 / 低保咋申请 / 想申请低保.
+
+    Words are the matcher's own canonical tokens (synonyms and dialect folded, courtesy
+    dropped); a question joins the first group whose first question shares at least
+    ``SIMILAR`` of their words, or whose characters are nearly the same (typos).
+    """
+    from rapidfuzz import fuzz
+
+    proc = shared(session).proc
+    groups: list[tuple[frozenset[str], str, list[KbQuestion]]] = []
+    for q in questions:
+        read = proc.query(q.text[:DISPLAY_CHARS])
+        words, canon = frozenset(read.weights), read.canon
+        for g_words, g_canon, members in groups:
+            union = len(words | g_words)
+            if (union and len(words & g_words) / union >= SIMILAR) or \
+                    (canon and fuzz.ratio(canon, g_canon) >= 85):
+                members.append(q)
+                break
+        else:
+            groups.append((words, canon, [q]))
+    ordered = [g[2] for g in groups]
+    return sorted(ordered, key=lambda g: (-len(g), g[0].id))
+
+
+@dataclass(frozen=True)
+class EntryUse:
+    entry_id: str
+    question: str
+    asked: int  # questions answered with it or where it was chosen
+    unresolved: int  # of those, marked [没解决]/[都不是] or forwarded
+
+
+@dataclass(frozen=True)
+class KbStats:
+    questions: int
+    kinds: dict[str, int]  # answer / choose / none
+    most_asked: list[EntryUse]
+    worst: list[EntryUse]  # most unresolved, at least two asks
+    unanswered: list[list[KbQuestion]]  # grouped, most asked first
+    stale: list[Entry]  # not reviewed for a year (or never)
+
+
+def stale_entries(session: Session, today: date, max_age_days: int = 365) -> list[Entry]:
+    """Entries whose review date is older than ``max_age_days`` (or missing): to re-check."""
+    limit = today - timedelta(days=max_age_days)
+    return sorted((e for e in shared(session).entries if e.reviewed is None or e.reviewed < limit),
+                  key=lambda e: (e.reviewed or date.min, e.id))
+
+
+def stats(session: Session, since: datetime, today: date, top: int = 10) -> KbStats:
+    """`admin kb-stats`: what people ask most, which answers leave them unsatisfied."""
+    rows = list(session.scalars(select(KbQuestion).where(KbQuestion.created_at >= since)
+                                .order_by(KbQuestion.id)))
+    kinds = {k: sum(q.kind == k for q in rows) for k in ("answer", "choose", "none")}
+    kb = shared(session)
+    asked: dict[str, int] = {}
+    bad: dict[str, int] = {}
+    for q in rows:  # the answered entry, or the chosen (else the first offered) one
+        if q.entry_id is None:
+            continue
+        asked[q.entry_id] = asked.get(q.entry_id, 0) + 1
+        if q.unresolved or q.forwarded:
+            bad[q.entry_id] = bad.get(q.entry_id, 0) + 1
+
+    def use(eid: str) -> EntryUse:
+        e = kb.get(eid)
+        return EntryUse(eid, e.question if e else "（条目已删除）", asked[eid], bad.get(eid, 0))
+
+    most = [use(eid) for eid in sorted(asked, key=lambda k: (-asked[k], k))[:top]]
+    worst = sorted((use(eid) for eid in bad if asked[eid] >= 2),
+                   key=lambda u: (-u.unresolved / u.asked, -u.unresolved, u.entry_id))[:top]
+    return KbStats(len(rows), kinds, most, worst,
+                   group_similar(session, unanswered(session, since))[:top],
+                   stale_entries(session, today))

@@ -12,6 +12,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
     VILLAGER = "villager"
+    # 乡镇领导: sees the teams of one township in the county workspace (web/)
+    TOWNSHIP_LEADER = "township_leader"
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -21,6 +23,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.SUPERVISOR: "监督员",
     Role.ADMIN: "管理员",
     Role.VILLAGER: "村民",
+    Role.TOWNSHIP_LEADER: "乡镇领导",
 }
 
 # In a name tag such as 王组长（组长）, where the full label would crowd a button.
@@ -28,7 +31,7 @@ SHORT_ROLE_LABELS: dict[Role, str] = {**ROLE_LABELS, Role.TEAM_LEADER: "组长"}
 
 # People who belong to a work team and do its daily duties (report, check in, leave).
 TEAM_ROLES = frozenset({Role.FIRST_SECRETARY, Role.CADRE, Role.TEAM_LEADER})
-MEMBER_ROLES = frozenset(TEAM_ROLES | {Role.SUPERVISOR, Role.ADMIN})
+MEMBER_ROLES = frozenset(TEAM_ROLES | {Role.SUPERVISOR, Role.ADMIN, Role.TOWNSHIP_LEADER})
 # Those who lead a team: approve leave, see the team's records, get digests.
 LEADER_ROLES = frozenset({Role.TEAM_LEADER})
 EVERYONE = frozenset(Role)
@@ -40,6 +43,8 @@ ROLE_ALIASES: dict[str, Role] = {
     "队长": Role.TEAM_LEADER,
     "leader": Role.TEAM_LEADER,
     "secretary": Role.FIRST_SECRETARY,
+    "乡镇领导": Role.TOWNSHIP_LEADER,
+    "township": Role.TOWNSHIP_LEADER,
 }
 
 

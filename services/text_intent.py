@@ -51,3 +51,36 @@ def looks_like_report(text: str, min_chars: int = DEFAULT_MIN_CHARS) -> bool:
     if not t or t[0] == "/":
         return False
     return content_length(t) >= min_chars and not is_question(t)
+
+
+# -- routing by meaning (knowledge/routing.py) -------------------------------------------
+# The three text handlers (complaints 40, reports 50, knowledge 60) each ask the same pure
+# classifier whether a message is theirs, so a villager's "医保费用有补贴不" is answered
+# rather than offered the complaint form, and a long question that opens with a story is
+# not offered as today's log. is_question / looks_like_report above stay for callers that
+# want the plain punctuation rule.
+def free_text_route(text: str, role: str) -> str:
+    """``ask_kb`` | ``offer_report`` | ``offer_complaint`` | ``help`` (knowledge.routing)."""
+    from knowledge.routing import route
+
+    return route(text, str(role)).value
+
+
+def offers_complaint(text: str) -> bool:
+    """A villager's free text that should get the [我要反映问题] offer."""
+    return free_text_route(text, "villager") == "offer_complaint"
+
+
+def offers_report(text: str, role: str, min_chars: int = DEFAULT_MIN_CHARS) -> bool:
+    """A team member's account of work to offer as today's log.
+
+    An account that reads as work done (a work verb with a time, a count or 了) is offered
+    whatever its length; any other statement only from ``min_chars`` characters on (the
+    REPORT_OFFER_MIN_CHARS setting), as before.
+    """
+    from knowledge.routing import is_work_account
+
+    t = _norm(text)
+    if not t or t[0] == "/" or free_text_route(t, role) != "offer_report":
+        return False
+    return is_work_account(t) or content_length(t) >= min_chars

@@ -29,8 +29,11 @@ def make_engine(url: str, *, busy_timeout_s: float = 10.0) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # hide_parameters: a database error must not carry a message's text or a name
+        # into an exception and from there into a log
         engine = create_engine(
-            url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False}
+            url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -63,7 +66,7 @@ def make_engine(url: str, *, busy_timeout_s: float = 10.0) -> Engine:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Database:

@@ -396,6 +396,7 @@ class FakeTelegram:
         self._blocked: set[int | str] = set()
         self._users: dict[int, JSON] = {}
         self._faults: Faults | None = None
+        self._poll_arrivals: list[float] = []
         self._fault_rng = random.Random()
         self.fault_counts: dict[str, int] = {}
 
@@ -787,6 +788,12 @@ class FakeTelegram:
             )
 
     # ------------------------------------------------------------------ failure injection
+
+    def poll_arrivals(self) -> list[float]:
+        """time.monotonic() when each getUpdates call arrived (a long poll is recorded in
+        calls() only when it returns)."""
+        with self._lock:
+            return list(self._poll_arrivals)
 
     def inject_faults(self, faults: Faults | None) -> None:
         """Fail a share of the sending calls at random (None: stop)."""
@@ -1243,6 +1250,7 @@ class FakeTelegram:
 
     async def _api_get_updates(self, params: JSON, files: Any) -> list[JSON]:
         with self._lock:
+            self._poll_arrivals.append(time.monotonic())
             if self._webhook.get("url"):
                 raise _TelegramError(
                     409,

@@ -12,9 +12,9 @@ from services.clock import utcnow
 from storage.db import Database
 from tests.conformance.outage import SqliteLock, TcpProxy
 from tests.conformance.population import populate
-from tests.conformance.runner import BotProcess, run_stream
+from tests.conformance.runner import BotProcess, run_console_stream, run_stream
 from tests.conformance.sides import TelegramSide
-from tests.conformance.verify import verify
+from tests.conformance.verify import personal_data_in_log, verify
 from tests.fake_telegram import FakeTelegram, Faults
 from tests.live import TELEGRAM_TOKEN
 
@@ -47,6 +47,7 @@ def test_telegram_stream_with_kill9(any_db_url: str, tmp_path: Path) -> None:
     assert v.messages_twice == 0 and v.messages_lost == 0
     assert v.unknown <= v.kills
     assert not v.not_delivered, v.not_delivered
+    assert not personal_data_in_log((tmp_path / "bot.log").read_text(encoding="utf-8"), pop)
     db.dispose()
 
 
@@ -112,4 +113,24 @@ def test_telegram_stream_while_the_database_refuses_connections(any_db_url: str,
     assert v.updates_lost == 0 and v.applied_twice == 0 and v.effects_missing == 0, v.notes
     assert v.messages_twice == 0 and v.messages_lost == 0 and not v.not_delivered
     assert v.busy_told >= 1  # people who wrote during the outage were told 系统有点忙
+    assert not personal_data_in_log((tmp_path / "bot.log").read_text(encoding="utf-8"), pop)
+    db.dispose()
+
+
+def _console_env(db_url: str) -> dict[str, str]:
+    env = {"DATABASE_URL": db_url, "WORKER_NAME": "conformance", "REMINDERS_SEED_DEFAULTS": "false"}
+    return env
+
+
+def test_console_stream_with_kill9(any_db_url: str, tmp_path: Path) -> None:
+    db = Database(any_db_url)
+    db.migrate()
+    pop = populate(db, "console", utcnow(), CADRES, VILLAGERS)
+    result, delivered = run_console_stream(pop, tmp_path, _console_env(any_db_url), kills=5, seed=9)
+    v = verify(db, "console", result, delivered, first_lines=True)
+    print(v.row(), v.notes)
+    assert v.updates >= 300 and v.kills >= 5
+    assert v.updates_lost == 0 and v.applied_twice == 0 and v.effects_missing == 0, v.notes
+    assert v.messages_twice == 0 and v.messages_lost == 0 and v.unknown <= v.kills
+    assert not v.not_delivered, v.not_delivered
     db.dispose()

@@ -70,5 +70,6 @@ def test_a_rotation_with_a_named_successor_confirming_each_item(transcript: str)
 
 def test_voice_and_export(transcript: str) -> None:
     assert "   （语音：VOICE-1）" in transcript
-    assert "工作表（工作日志、考勤、打卡记录、请销假、驻村工作记实、民生任务、项目资金、项目资金明细、议事会决定、交接表）" \
+    assert ("工作表（工作日志、考勤、打卡记录、请销假、驻村工作记实、农户走访、防返贫监测、群众监督员确认、"
+            "民生任务、项目资金、项目资金明细、议事会决定、交接表）") \
         in transcript

@@ -296,7 +296,7 @@ def test_question_buttons_only_for_the_asker(people: ChatHarness) -> None:
     from conversations.knowledge.flow import ChoiceButton, QuestionButton
 
     chat = people
-    chat.send("cadre1", "补助")  # a near tie: offers, [都不是]
+    chat.send("cadre1", "小额信贷")  # the base offers choices and [都不是]
     with chat.core.db.session() as s:
         q = s.scalars(select(KbQuestion)).one()
         entry = q.entry_id

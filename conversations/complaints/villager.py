@@ -25,7 +25,7 @@ from core.messages import Button, Incoming, Reply, buttons_row
 from core.registry import Command, Dialog, Registry, Replies, Turn
 from services import complaints as svc
 from services.roles import Role
-from services.text_intent import is_question
+from services.text_intent import offers_complaint
 from storage.models import Complaint, Member
 
 MAX_PLACE = 200
@@ -268,7 +268,7 @@ def villager_free_text(ctx: Ctx, text: str) -> Replies | None:
     msg = ctx.incoming
     if not text and not msg.photos:
         return None
-    if text and not msg.photos and is_question(text):
+    if text and not msg.photos and not offers_complaint(text):
         return None  # a question goes on to the knowledge base (priority 60)
     return [Reply(T.OFFER, buttons=[[offer_button()]])]
 

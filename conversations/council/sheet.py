@@ -47,4 +47,4 @@ def decisions_sheet(s: Session, team_ids: list[int], month: date) -> SheetData:
     return list(T.SHEET_HEADERS), rows, list(T.SHEET_WIDTHS)
 
 
-register_teams_sheet(T.SHEET, decisions_sheet, order=60)
+register_teams_sheet(T.SHEET, decisions_sheet, order=80)

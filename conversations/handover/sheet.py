@@ -46,4 +46,4 @@ def handover_sheet(s: Session, team_ids: list[int], month: date) -> SheetData:
     return list(T.SHEET_HEADERS), out, list(T.SHEET_WIDTHS)
 
 
-register_teams_sheet(T.SHEET, handover_sheet, order=65)
+register_teams_sheet(T.SHEET, handover_sheet, order=85)

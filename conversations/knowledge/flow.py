@@ -124,10 +124,14 @@ def forward(ctx: Ctx, question_id: int) -> Replies:
 
 
 def free_text(ctx: Ctx, text: str) -> Replies | None:
-    """Everything the earlier handlers left: a registered user's private text is a question."""
+    """Everything the earlier handlers left: a question, or small talk that gets a short
+    "I can help with…" reply (the classifier is knowledge/routing.py)."""
     msg = ctx.incoming
     if ctx.actor is None or not msg.is_private or not msg.text or not text:
         return None
+    hint = svc.help_hint(text, ctx.actor.role, ctx.registry.menu_for(ctx.actor.role))
+    if hint is not None:  # greetings, thanks, "我要请假": what the bot can do, not the base
+        return [Reply(T.help_hint(hint))]
     return answer(ctx, text)
 
 

@@ -11,6 +11,11 @@ from core.words import errors
 EXAMPLE = "例如：/ask 驻村干部每月补助多少"
 
 ERRORS = errors("knowledge", {
+    "reserved_filename": "文件名不能以「{prefix}」开头（这个前缀留给 admin kb-link）。请改个文件名再导入。",
+    "question_not_found": "找不到问题编号 {ref}。用 admin kb-unanswered 查看编号。",
+    "entry_not_found": "没有 id 为「{ref}」的条目。条目 id 见 admin kb-stats 或 knowledge/data/*.yaml。",
+    "admins_link": "只有管理员可以把问题加到知识库。",
+    "bad_link": "这个按钮无效。",
     "not_yours": "这个按钮是给提问的人用的，您不能替别人操作。想问问题请发送 /ask 加上您的问题。",
     "bad_choice": f"这个按钮无效。请重新提问，{EXAMPLE}",
     "gone": f"这条问答已经更新或删除了。请重新提问，{EXAMPLE}",
@@ -50,3 +55,20 @@ FORWARD_TO_ADMIN = ("【政策提问转交】编号 {id}\n提问人：{asker}\n�
 
 # -- /reload ------------------------------------------------------------------------------------
 RELOADED = "知识库已重新加载，共 {n} 条。其他运行中的机器人进程会在下一次有人提问时自动更新。"
+
+
+HELP_LEAD = {
+    "villager": ("我可以帮您：\n· 问惠民政策：直接把问题发给我，例如「低保怎么申请」「医保有补贴不」\n"
+                 "· 向监督员反映驻村工作队或村里的问题（可以匿名），并查看办理进度"),
+    "team": ("我可以帮您：\n· 政策问答：直接把问题发给我，知识库会回答，例如「驻村干部每月补助多少」\n"
+             "· 写今天的工作日志（把做了什么直接发给我也行）、请假销假、到村签到"),
+    "staff": "我可以帮您：\n· 政策问答：直接把问题发给我，知识库会回答，例如「投诉多久要办结」",
+}
+HELP_ALL = "发送 /help 查看全部命令。"
+
+
+def help_hint(hint) -> str:  # type: ignore[no-untyped-def]
+    """The short "I can help with…" reply: what the bot does for this person, and the
+    commands that fit what they wrote first."""
+    lines = [f"/{c.name} — {c.description}" for c in hint.commands]
+    return "\n".join([HELP_LEAD[hint.audience], "", *lines, HELP_ALL])

@@ -83,5 +83,5 @@ def ledger_sheet(s: Session, team_ids: list[int], month: date) -> SheetData:
     return list(T.LEDGER_HEADERS), out, list(T.LEDGER_WIDTHS)
 
 
-register_teams_sheet(T.SHEET, projects_sheet, order=55)
-register_teams_sheet(T.LEDGER, ledger_sheet, order=56)
+register_teams_sheet(T.SHEET, projects_sheet, order=75)
+register_teams_sheet(T.LEDGER, ledger_sheet, order=76)

@@ -18,7 +18,7 @@ from services.dates import month_day, parse_date_range
 from services.errors import NotFound, UserError
 from services.roles import TEAM_ROLES
 from services.text import split_for_display
-from services.text_intent import looks_like_report
+from services.text_intent import offers_report
 from storage.models import DailyReport, Member, Team
 
 from . import text as T
@@ -293,7 +293,7 @@ def offer_text(ctx: Ctx, text: str) -> Replies | None:
     actor = ctx.actor
     if actor is None or actor.kind != "member" or not actor.in_team or not ctx.incoming.text:
         return None
-    if not looks_like_report(text, ctx.settings.report_offer_min_chars):
+    if not offers_report(text, ctx.actor.role, ctx.settings.report_offer_min_chars):
         return None
     pid = rs.keep_pending_text(ctx.session, actor, text, ctx.now)
     has_today = _has_today(ctx, actor.id)

@@ -49,4 +49,4 @@ def tasks_sheet(s: Session, team_ids: list[int], month: date) -> SheetData:
     return list(T.SHEET_HEADERS), out, list(T.SHEET_WIDTHS)
 
 
-register_teams_sheet(T.SHEET, tasks_sheet, order=50)
+register_teams_sheet(T.SHEET, tasks_sheet, order=70)

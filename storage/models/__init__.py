@@ -28,14 +28,42 @@ from .council import (
     TaskUpdate,
     WorkSummary,
 )
+from .households import (
+    CaseEvent,
+    Household,
+    MonitoringCase,
+    MonitoringMeeting,
+    VillageBoard,
+    VillageOverseer,
+    Visit,
+    VisitChoice,
+    VisitConfirmation,
+    VisitLogScan,
+)
 from .knowledge import KbImport, KbQuestion, KbVersion
 from .leave import LeaveEvent, LeaveRequest
 from .reminders import EventSeries, Handover
 from .reports import CheckIn, DailyReport, MonthlyRecord, PendingReportText, ReportRevision
+from .web import AssessmentSheet, SpotCheck, TownshipLead, WebLoginToken, WebSession
 
 __all__ = [
     "ROLES",
+    "AssessmentSheet",
+    "SpotCheck",
+    "TownshipLead",
+    "WebLoginToken",
+    "WebSession",
     "AuditEvent",
+    "CaseEvent",
+    "Household",
+    "MonitoringCase",
+    "MonitoringMeeting",
+    "VillageBoard",
+    "VillageOverseer",
+    "Visit",
+    "VisitChoice",
+    "VisitConfirmation",
+    "VisitLogScan",
     "CheckIn",
     "DailyReport",
     "MonthlyRecord",

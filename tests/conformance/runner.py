@@ -77,6 +77,20 @@ class Side(Protocol):
 
     def replies(self, person: Person) -> list[tuple[str, dict[str, str]]]: ...
 
+    def events(self) -> set[str]:
+        """What the platform did since the last call: "received" (it handed updates to
+        the bot), "sent" (it accepted a message from the bot)."""
+        ...
+
+    def forgotten(self, key: str) -> bool:
+        """The platform will never deliver this update again (it was confirmed)."""
+        ...
+
+
+# When to kill: at a random moment, or at the worst ones: just after the platform
+# handed over updates (before they are stored?) and just after it took a message from
+# the bot (before the outbox row is settled?).
+KILL_MOMENTS = ("random", "received", "sent")
 
 def button_data(side: Side, person: Person, label: str, skip: set[str] | None = None) -> str | None:
     """The data of the newest button `label` shown to the person (not in `skip`)."""
@@ -112,12 +126,20 @@ class StreamResult:
     seconds: float
 
 
-def _reply_lost(db: Database, platform: str, key: str) -> bool:
+class UpdateLost(AssertionError):
+    """The platform has forgotten an update (a later offset was confirmed) that the bot
+    never stored: exactly what the durable inbox must make impossible."""
+
+
+def _reply_lost(db: Database, platform: str, key: str, forgotten: bool) -> bool:
     """The update was handled and one of its replies is `unknown` (the crash): the user
-    may never see it, and waiting longer will not help."""
+    may never see it, and waiting longer will not help. An update the platform has
+    forgotten and the inbox never got is a lost update: fail at once."""
     with db.read() as s:
         row = s.scalar(select(InboxUpdate).where(InboxUpdate.platform == platform,
                                                  InboxUpdate.update_key == key))
+        if row is None and forgotten:
+            raise UpdateLost(f"update {key} was confirmed to the platform but never stored")
         if row is None or row.status != "done":
             return False
         statuses = s.scalars(select(OutboxMessage.status)
@@ -135,8 +157,11 @@ def run_stream(side: Side, pop: Population, bot: BotProcess, db: Database, *, ki
     approved: set[str] = set()
     pushed: list[tuple[Person, Step, str]] = []
     t0 = time.monotonic()
-    # kills spread over the first part of the stream, when most is in flight
+    # kills spread over the first part of the stream, when most is in flight; each armed
+    # at its time fires at once (random) or at the next moment of its kind
     kill_at = sorted(t0 + rng.uniform(0.5, 2.0) + i * rng.uniform(0.8, 1.6) for i in range(kills))
+    moments = [KILL_MOMENTS[i % len(KILL_MOMENTS)] for i in range(kills)]
+    rng.shuffle(moments)
     bot.start()
 
     def push(a: Actor, step: Step) -> None:
@@ -160,8 +185,11 @@ def run_stream(side: Side, pop: Population, bot: BotProcess, db: Database, *, ki
         if now - t0 > timeout:
             raise TimeoutError(f"stream not finished in {timeout:.0f}s: "
                                + ", ".join(f"{a.person.key}@{a.idx}" for a in actors if not a.done))
-        if kill_at and now >= kill_at[0]:
+        seen = side.events()
+        if kill_at and now >= kill_at[0] and now - bot.started_at > 1.0 and (
+                moments[0] == "random" or moments[0] in seen or now - kill_at[0] > 5.0):
             kill_at.pop(0)
+            moments.pop(0)
             bot.kill9()
             bot.start()
         if not bot.alive():
@@ -174,7 +202,7 @@ def run_stream(side: Side, pop: Population, bot: BotProcess, db: Database, *, ki
                     a.waiting = False
                     a.idx += 1
                 elif now - max(a.since, bot.started_at) > patience and \
-                        _reply_lost(db, side.platform, a.pushed_key):
+                        _reply_lost(db, side.platform, a.pushed_key, side.forgotten(a.pushed_key)):
                     a.gave_up, a.waiting = True, False  # as a real user would, eventually
                 continue
             if a.idx < len(a.steps):
@@ -184,7 +212,8 @@ def run_stream(side: Side, pop: Population, bot: BotProcess, db: Database, *, ki
             if arrived(leader, APPROVE.expect):
                 leader.waiting = False
             elif now - max(leader.since, bot.started_at) > patience and \
-                    _reply_lost(db, side.platform, leader.pushed_key):
+                    _reply_lost(db, side.platform, leader.pushed_key,
+                                side.forgotten(leader.pushed_key)):
                 leader.waiting = False
         if not leader.waiting and button_data(side, pop.leader, "批准", approved):
             push(leader, APPROVE)
@@ -211,3 +240,49 @@ def _quiet(db: Database, platform: str) -> bool:
 
 def counts(items: list[str]) -> Counter[str]:
     return Counter(items)
+
+
+def run_console_stream(pop: Population, workdir: Path, env: dict[str, str], *, kills: int,
+                       seed: int, timeout: float = 240.0,
+                       on_tick=None) -> tuple[StreamResult, dict[str, list[str]]]:  # type: ignore[no-untyped-def]
+    """The stream as a console script (`bot.py console --input FILE`), killed with -9 at
+    random moments and started again on the same file until it runs to its end: the
+    console's platform is the file, which "redelivers" every line on each start."""
+    from channels.console import script_prefix
+    from tests.conformance.scenario import console_script
+
+    lines = console_script(pop)
+    script = workdir / "stream.txt"
+    script.write_text("".join(f"{p.key}: {st.send}\n" for p, st in lines), encoding="utf-8")
+    out = workdir / "console.out"
+    rng = random.Random(seed)
+    bot = BotProcess(env, workdir / "console.log", args=("console", "--input", str(script)))
+    t0 = time.monotonic()
+    while True:
+        with out.open("ab") as fh:
+            bot.proc = subprocess.Popen([sys.executable, "bot.py", *bot.args], cwd=ROOT,
+                                        env=bot.env, stdout=fh, stderr=bot.log.open("ab"))
+        bot.starts += 1
+        kill_at = time.monotonic() + rng.uniform(1.0, 1.8) if bot.kills < kills else None
+        while bot.proc.poll() is None:
+            if time.monotonic() - t0 > timeout:
+                bot.proc.kill()
+                raise TimeoutError("the console stream did not finish")
+            if kill_at is not None and time.monotonic() >= kill_at:
+                bot.kill9()
+                break
+            if on_tick is not None:
+                on_tick(time.monotonic() - t0)
+            time.sleep(0.01)
+        else:
+            if bot.proc.returncode != 0:
+                raise RuntimeError(f"the console exited with {bot.proc.returncode}; see {bot.log}")
+            break
+    prefix = script_prefix(script)
+    pushed = [(p, st, f"{prefix}:{i + 1}") for i, (p, st) in enumerate(lines)]
+    delivered: dict[str, list[str]] = {}
+    for line in out.read_text(encoding="utf-8").splitlines():
+        if line.startswith("-> "):
+            chat, _, text = line[3:].partition(": ")
+            delivered.setdefault(chat, []).append(text)
+    return StreamResult(pushed, bot.kills, [], time.monotonic() - t0), delivered

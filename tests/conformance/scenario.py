@@ -69,16 +69,16 @@ def update_count(pop: Population) -> int:
     return sum(len(s) for s in plan(pop).values()) + len(pop.cadres)  # + one approval each
 
 
-def console_script(pop: Population) -> str:
+def console_script(pop: Population) -> list[tuple[Person, Step]]:
     """The same stream as console lines, interleaved person by person; the leader
     approves after each request (the console shows the card, then the press uses it)."""
     steps = plan(pop)
-    lines: list[str] = []
+    lines: list[tuple[Person, Step]] = []
     longest = max(len(s) for s in steps.values())
     for n in range(longest):
         for p, ss in steps.items():
             if n < len(ss):
-                lines.append(f"{p.key}: {ss[n].send}")
+                lines.append((p, ss[n]))
                 if p.role.value == "cadre" and ss[n].expect == "已提交事假申请":
-                    lines.append(f"{pop.leader.key}: {APPROVE.send}")
-    return "\n".join(lines) + "\n"
+                    lines.append((pop.leader, APPROVE))
+    return lines

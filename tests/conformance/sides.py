@@ -22,6 +22,7 @@ class TelegramSide:
         self._seen = 0
         self._by_chat: dict[str, Replies] = defaultdict(list)
         self.push_times: list[tuple[str, float]] = []
+        self._calls_seen = 0
 
     def push(self, person: Person, step: Step, data: str | None) -> str:
         uid = int(person.key)
@@ -38,6 +39,20 @@ class TelegramSide:
                        for b in row if "callback_data" in b}
             self._by_chat[str(chat)].append((m.get("text") or m.get("caption") or "", buttons))
         return self._by_chat[person.key]
+
+    def forgotten(self, key: str) -> bool:
+        return all(str(u["update_id"]) != key for u in self.fake.pending_updates())
+
+    def events(self) -> set[str]:
+        calls = self.fake.calls()
+        new, self._calls_seen = calls[self._calls_seen:], len(calls)
+        out = set()
+        for c in new:
+            if c.method == "getUpdates" and c.ok and c.result:
+                out.add("received")
+            elif c.method == "sendMessage" and c.ok:
+                out.add("sent")
+        return out
 
     def delivered_texts(self) -> dict[str, list[str]]:
         """Every chat's delivered texts in order (for the duplicate check)."""

@@ -1,0 +1,1 @@
+"""The county workspace (web/): routes, templates, static files, server-rendered."""
