@@ -12,8 +12,9 @@ the outgoing member leaves. So the sheet here hands over real things:
   files the outgoing member lists; the successor confirms each item, and a source's
   `transfer` hands the thing itself over (a task's owner becomes the successor);
 * the outgoing member signs (the list is complete), the successor signs (every item
-  confirmed), then the township approves: an administrator of that county or a team
-  leader (a township leader) of a team in the same township, neither of the two sides;
+  confirmed), then the township approves: an administrator of that county, the township
+  leader (乡镇领导, role township_leader) of the team's township, or a team leader (组长,
+  often a township leader) of a team in that township — neither of the two sides;
 * a term closes only when all that is done, or an administrator writes a reason.
 Every rule is checked here on the typed actor (kind and id). Words: conversations/handover
 (and conversations/reminders for /term and /closeterm).
@@ -241,7 +242,7 @@ def candidates(s: Session, h: Handover) -> list[Member]:
 def approvers(s: Session, h: Handover) -> list[Member]:
     """Who may approve: the county's administrators and the team leaders of the
     township's teams, neither side of the handover."""
-    from storage.models import Team, Village
+    from storage.models import Team, TownshipLead, Village
 
     sh = sheet_of(s, h)
     county = _county_of_handover(s, h)
@@ -253,6 +254,9 @@ def approvers(s: Session, h: Handover) -> list[Member]:
                              .join(Village, Village.id == Team.village_id)
                              .where(Member.role == Role.TEAM_LEADER.value, Member.active.is_(True),
                                     Village.township_id == township)))
+    leaders += list(s.scalars(select(Member).join(TownshipLead, TownshipLead.member_id == Member.id)
+                              .where(Member.role == Role.TOWNSHIP_LEADER.value, Member.active.is_(True),
+                                     TownshipLead.township_id == township)))
     sides = {h.member_id, sh.successor_id}
     return sorted({m.id: m for m in admins + leaders if m.id not in sides}.values(), key=lambda m: m.id)
 
@@ -384,8 +388,11 @@ def _require_approver(s: Session, h: Handover, actor: Actor | None) -> Actor:
         if actor.county_id is not None and _county_of_handover(s, h) != actor.county_id:
             raise PermissionDenied("handover.other_county")
         return actor
-    if actor.role == Role.TEAM_LEADER and actor.team_id is not None and h.team_id is not None \
-            and teamscope.township_of(s, actor.team_id) == teamscope.township_of(s, h.team_id):
+    town = teamscope.township_of(s, h.team_id) if h.team_id is not None else None
+    if actor.role == Role.TOWNSHIP_LEADER and town is not None and teamscope.led_township(s, actor) == town:
+        return actor
+    if actor.role == Role.TEAM_LEADER and actor.team_id is not None \
+            and town is not None and teamscope.township_of(s, actor.team_id) == town:
         return actor
     raise PermissionDenied("handover.approvers_only")
 
@@ -439,6 +446,9 @@ def handovers_for(s: Session, actor: Actor) -> list[Handover]:
             out.append(h)
         elif _is_admin(actor):
             if actor.county_id is None or _county_of_handover(s, h) == actor.county_id:
+                out.append(h)
+        elif actor.role == Role.TOWNSHIP_LEADER:
+            if h.team_id is not None and teamscope.led_township(s, actor) == teamscope.township_of(s, h.team_id):
                 out.append(h)
         elif actor.role == Role.TEAM_LEADER and may_approve(s, h, actor) \
                 and sh.out_signed_at is not None and sh.in_signed_at is not None:

@@ -3,7 +3,8 @@ council, the livelihood task list, projects and funds (issue #15).
 
 Three ways to look at a team's public work, checked on the typed actor (kind and id):
 * its members see and do the work ("team");
-* the administrators and supervisors of its county read it ("county");
+* the administrators and supervisors of its county, and the township leader (乡镇领导) of
+  its township, read it ("county");
 * the registered villagers of its village read the public notice board ("public").
 Managers — the team leader and the first secretary of that team — run the council and
 check tasks. Nobody else sees anything; refusals are PermissionDenied (audited).
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from services.actors import Actor
 from services.errors import NotFound, PermissionDenied, UserError
 from services.roles import Role
-from storage.models import Team, Township, Village
+from storage.models import Team, Township, TownshipLead, Village
 
 View = Literal["team", "county", "public"]
 MANAGER_ROLES = frozenset({Role.TEAM_LEADER, Role.FIRST_SECRETARY})
@@ -46,12 +47,22 @@ def is_manager_of(actor: Actor | None, team_id: int | None) -> bool:
     return is_member_of(actor, team_id) and actor is not None and actor.role in MANAGER_ROLES
 
 
+def led_township(s: Session, actor: Actor | None) -> int | None:
+    """The township a township leader (乡镇领导) looks after (`admin set-township`)."""
+    if actor is None or actor.kind != "member" or actor.role != Role.TOWNSHIP_LEADER:
+        return None
+    return s.scalar(select(TownshipLead.township_id).where(TownshipLead.member_id == actor.id))
+
+
 def view_of(s: Session, actor: Actor | None, team: Team) -> View | None:
     """How the actor may look at the team's public work, or None."""
     if actor is None:
         return None
     if is_member_of(actor, team.id):
         return "team"
+    if actor.kind == "member" and actor.role == Role.TOWNSHIP_LEADER:
+        town = led_township(s, actor)
+        return "county" if town is not None and township_of(s, team.id) == town else None
     if actor.kind == "member" and actor.role in COUNTY_ROLES:
         if actor.county_id is None or county_of(s, team.id) == actor.county_id:
             return "county"
@@ -115,8 +126,15 @@ def team_for(s: Session, actor: Actor, ref: str = "") -> Team:
         if named is None:
             raise NotFound("council.team_not_found", ref=ref)
         return named
+    town = led_township(s, actor)
+
+    def mine(team_id: int) -> bool:
+        if town is not None:
+            return township_of(s, team_id) == town
+        return actor.county_id is None or county_of(s, team_id) == actor.county_id
+
     teams = [t for t in s.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id))
-             if actor.county_id is None or county_of(s, t.id) == actor.county_id]
+             if mine(t.id)]
     if len(teams) == 1:
         return teams[0]
     if not teams:

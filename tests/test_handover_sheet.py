@@ -144,7 +144,7 @@ def test_handover_buttons_refuse_the_wrong_people(sheet) -> None:  # type: ignor
                        "交接双方不能自己审批")
     for user in (twin, "secretary", "othercadre", "supervisor", "othersup"):
         expect_refused(chat, user, SheetButton("ok", hid).pack(), "handover.approvers_only",
-                       "乡镇审批只能由本县管理员或同一乡镇的组长")
+                       "乡镇审批只能由本县管理员、本乡镇的乡镇领导或同一乡镇的组长")
     expect_refused(chat, "otheradmin", SheetButton("ok", hid).pack(), "handover.other_county",
                    "这份交接表不在您管理的县")
     assert "您还没有注册" in press_data(chat, UNREGISTERED, SheetButton("ok", hid).pack())
@@ -207,3 +207,46 @@ def test_another_feature_contributes_its_items_through_the_registry(sheet) -> No
 def member_id(chat: ChatHarness, name: str) -> int:
     with chat.core.db.session() as s:
         return s.scalars(select(Member.id).where(Member.name == name)).one()
+
+
+def _township_leader(chat: ChatHarness, user: str, township: str) -> None:
+    """A 乡镇领导 (role township_leader) of `township` in 示范县, with a console identity."""
+    from services import admin
+    from services.workspace.scope import set_township
+
+    now = chat.clock.now()
+    with chat.core.db.session() as s:
+        county = admin.find_county(s, "示范县")
+        if township != "示范镇":
+            admin.add_village(s, county="示范县", township=township, name=f"{township}一村", now=now)
+        m = Member(name=f"{township}领导", role="township_leader", county_id=county.id, created_at=now)
+        s.add(m)
+        s.flush()
+        set_township(s, m.id, township)
+        s.add(Identity(platform="console", external_id=user, chat_id=user, member_id=m.id,
+                       created_at=now, last_seen_at=now))
+
+
+def test_the_township_leader_of_that_township_approves(sheet) -> None:  # type: ignore[no-untyped-def]
+    chat, hid, _ = sheet
+    _township_leader(chat, "townlead", "示范镇")
+    _township_leader(chat, "eastlead", "东镇")
+    press_data(chat, "leader", SuccessorButton(hid, member_id(chat, "张驻村")).pack())
+    press_data(chat, "cadre2", SheetButton("so", hid).pack())
+    press_data(chat, "cadre1", SheetButton("a", hid).pack())
+    out = press_data(chat, "cadre1", SheetButton("si", hid).pack())
+    assert "接任方已签字" in out
+    # both sides signed: the township's approvers were asked, the other township's leader not
+    with chat.core.db.session() as s:
+        from storage.models import OutboxMessage
+
+        asked = set(s.scalars(select(OutboxMessage.chat_id).where(OutboxMessage.key.like(f"ho:{hid}:approve:%"))))
+    assert {"townlead", "leader", "otherleader", "admin"} <= asked and "eastlead" not in asked
+    assert "赵驻村的交接表" in chat.send("townlead", "/handover")
+    assert "现在没有进行中的交接" in chat.send("eastlead", "/handover")
+    expect_refused(chat, "eastlead", SheetButton("ok", hid).pack(), "handover.approvers_only",
+                   "乡镇审批只能由本县管理员、本乡镇的乡镇领导或同一乡镇的组长")
+    # the township leader reads the village's council and task list, and approves
+    assert "幸福村 村民议事会" in chat.send("townlead", "/council 幸福村驻村工作队")
+    assert "这是别的村（工作队）的公开事项" in chat.send("eastlead", "/tasks 幸福村驻村工作队")
+    assert "已审批赵驻村的交接表" in press_data(chat, "townlead", SheetButton("ok", hid).pack())

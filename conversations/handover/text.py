@@ -31,7 +31,7 @@ ERRORS = errors("handover", {
     "need_successor": "还没有指定接任人，指定后才能签字。请组长或管理员在交接表里「指定接任人」。",
     "items_left": "还有 {n} 项没有确认接收，全部确认后才能签字。",
     "not_party": "您不是这份交接表的当事人，不能查看或签字。",
-    "approvers_only": "乡镇审批只能由本县管理员或同一乡镇的组长（包村领导）确认。",
+    "approvers_only": "乡镇审批只能由本县管理员、本乡镇的乡镇领导或同一乡镇的组长（包村领导）确认。",
     "not_own_approval": "交接双方不能自己审批自己的交接表。",
     "already_approved": "这份交接表已经审批过了。",
     "need_signatures": "双方都签字后才能审批。",
