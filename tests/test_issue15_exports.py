@@ -78,3 +78,18 @@ def test_the_sheets_are_written_over_several_teams(chat: ChatHarness) -> None:
         for name, fn in fns.items():
             headers, rows, widths = fn(s, ids, date(2026, 11, 1))
             assert len(headers) == len(widths), name
+
+
+def test_the_county_workbook_carries_the_sheets(chat: ChatHarness, tmp_path: Path) -> None:
+    """What `bot.py admin export --county` and the workspace write (issue #13's workbook)."""
+    from services.workspace.workbook import build_county_workbook, county_sheets
+
+    _month_of_work(chat)
+    add_strangers(chat)
+    assert county_sheets()[-5:] == ["民生任务", "项目资金", "项目资金明细", "议事会决定", "交接表"]
+    with chat.core.db.session() as s:
+        ids = [t.id for t in s.scalars(select(Team).order_by(Team.id))]
+        path = build_county_workbook(s, ids, date(2026, 11, 1), tmp_path / "county.xlsx", chat.core.settings)
+    wb = load_workbook(path)
+    assert [r[2] for r in wb["项目资金"].iter_rows(min_row=2, values_only=True)] == ["村东组道路硬化"]
+    assert [r[0] for r in wb["民生任务"].iter_rows(min_row=2, values_only=True)] == ["幸福村驻村工作队"]
