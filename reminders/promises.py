@@ -34,7 +34,9 @@ SERIES_FOR: dict[str, str] = {
 }
 
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]?")
-_PROMISE = re.compile(r"本助手[^。；]*?(?:提醒|默认[^。；]*?(?:召开|通知))|提醒您")
+# within one sentence: the assistant, then a reminder (a "；" does not end the subject:
+# "本助手可以汇总草稿；每月25日会提醒…"), or a meeting it holds by default
+_PROMISE = re.compile(r"(?:本助手|机器人)[^。]*?(?:提醒|默认[^。]*?(?:召开|通知))|提醒您")
 
 
 @dataclass(frozen=True)
