@@ -32,7 +32,7 @@ test: $(STAMP)           ## install, make sure PostgreSQL and Chromium are there
 	@bash scripts/ensure_postgres.sh || true
 	@bash scripts/ensure_browser.sh
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 4
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -77,6 +77,7 @@ class Databases:
 def bot_env(db_url: str, fake: FakeTelegram, **extra: str) -> dict[str, str]:
     return {"DATABASE_URL": db_url, "BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_BASE_URL": fake.url,
             "WORKER_NAME": "bench", "REMINDERS_SEED_DEFAULTS": "false", "TICK_SECONDS": "3600",
+            "WEB_ENABLED": "false",
             **extra}
 
 
@@ -127,11 +128,11 @@ def fault_run(dbs: Databases, kind: str, case: str, tmp: Path, cadres: int, vill
 
 # -- part 2: speed ----------------------------------------------------------------------------
 def _start_and_wait(proc_args: list[str], env: dict[str, str], fake: FakeTelegram,
-                    log: Path) -> tuple[subprocess.Popen[bytes], float]:
+                    log: Path, cwd: Path = ROOT) -> tuple[subprocess.Popen[bytes], float]:
     """Start a bot process; return it and the seconds until its first getUpdates arrived."""
     t0 = time.monotonic()
     n0 = len(fake.poll_arrivals())
-    proc = subprocess.Popen(proc_args, cwd=ROOT, env={**os.environ, **env},
+    proc = subprocess.Popen(proc_args, cwd=cwd, env={**os.environ, **env},
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
     while True:
         arrivals = fake.poll_arrivals()[n0:]
@@ -171,18 +172,23 @@ def _round_trips(fake: FakeTelegram, user: int, text: str, n: int) -> list[float
 
 
 def speed_run(dbs: Databases, kind: str, tmp: Path, users: int, per_user: int,
-              pacing: bool) -> tuple[float, float, float, float, float]:
-    """(bot updates/s, echo updates/s, bot p50 ms, bot p99 ms, start-to-polling s)"""
+              pacing: bool, root: Path = ROOT) -> tuple[float, float, float, float, float]:
+    """(bot updates/s, echo updates/s, bot p50 ms, bot p99 ms, start-to-polling s);
+    `root`: another checkout of the bot (an older commit, for before/after)."""
     url = dbs.fresh(kind)
+    if root == ROOT:
+        Database(url).migrate()
+    else:  # that checkout's own schema
+        subprocess.run([sys.executable, "bot.py", "migrate"], cwd=root, check=True,
+                       env={**os.environ, "DATABASE_URL": url}, capture_output=True)
     db = Database(url)
-    db.migrate()
     pop = populate(db, "telegram", utcnow(), users, 0)
     db.dispose()
     ids = [int(p.key) for p in pop.cadres]
     with FakeTelegram(token=TELEGRAM_TOKEN) as fake:
         env = bot_env(url, fake, SEND_PACING="true" if pacing else "false")
         bot, start_s = _start_and_wait([sys.executable, "bot.py", "run"], env, fake,
-                                       tmp / f"speed-{kind}.log")
+                                       tmp / f"speed-{kind}.log", cwd=root)
         try:
             _burst(fake, ids[:5], 2, "/help")  # warm up: knowledge of each person, caches
             bot_s = _burst(fake, ids, per_user, "/help")
@@ -210,13 +216,15 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="speed only, smaller")
     ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--skip-faults", action="store_true")
+    ap.add_argument("--root", type=Path, default=ROOT,
+                    help="measure the bot of another checkout (speed only), e.g. an older commit")
     a = ap.parse_args()
     kinds = ["sqlite", "postgresql"] if a.db == "both" else [a.db]
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         dbs = Databases(tmp)
         try:
-            if not (a.quick or a.skip_faults):
+            if not (a.quick or a.skip_faults or a.root != ROOT):
                 print("== faults: a stream of real flows (logs, leave + approvals, complaints) ==")
                 for kind in kinds:
                     for case in ("kill", "faults", "outage"):
@@ -227,7 +235,8 @@ def main() -> int:
                   f"{'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'to polling':>10}")
             for kind in kinds:
                 for pacing in (False, True):
-                    bot, echo, p50, p99, start = speed_run(dbs, kind, tmp, users, per_user, pacing)
+                    bot, echo, p50, p99, start = speed_run(dbs, kind, tmp, users, per_user,
+                                                           pacing, a.root.resolve())
                     print(f"{kind:<10} {'as shipped' if pacing else 'off':<13} {bot:>9.0f} "
                           f"{echo:>10.0f} {bot / echo:>6.0%} {p50:>7.1f} {p99:>7.1f} {start:>9.2f}s",
                           flush=True)

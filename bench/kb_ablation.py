@@ -32,6 +32,7 @@ VARIANTS: list[tuple[str, Options]] = [
     ("- topic weighting (base IDF only)", Options(topical=False)),
     ("- fuzzy (no char/pinyin features)", Options(fuzzy=False)),
     ("- logistic scorer (fixed mix)", Options(learned=False)),
+    ("- largest missed word (feature)", Options(miss=False)),
 ]
 
 

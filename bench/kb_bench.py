@@ -12,7 +12,8 @@ cut-offs calibrated on the tune half by the same procedure (bench/kb_eval.py: ca
 which is also how the shipped thresholds were chosen (bench/kb_tune.py).
 
 Eval set: bench/kb_real_set.yaml, split by a hash of the question into a tune half and a
-test half that no weight or threshold has seen. Figures are printed for both halves.
+test half that no weight or threshold has seen. Figures are printed for both halves, the
+second hold-out (bench/kb_holdout.yaml) and the new hold-out (bench/kb_holdout2.yaml).
 
 - top-1 / top-3: the best (three) distinct entries contain an expected id;
 - answered right / wrong: the verdict answers with a right / wrong entry;
@@ -294,15 +295,18 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
 
     items = load_items()
-    halves = ("test", "tune", "holdout")
+    halves = ("test", "tune", "holdout", "holdout2")
     by_half = {h: [i for i in items if i.half == h] for h in halves[:2]}
     by_half["holdout"] = load_items(half="holdout")
+    by_half["holdout2"] = load_items(half="holdout2")
     real = load_paths([DATA_DIR])
     print(f"host load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"knowledge base: {len(real)} entries; eval set: {len(items)} questions "
           f"(test {len(by_half['test'])}, tune {len(by_half['tune'])}; "
           f"{sum(not i.in_scope for i in items)} out of scope); second hold-out "
-          f"{len(by_half['holdout'])} ({sum(not i.in_scope for i in by_half['holdout'])} out of scope)")
+          f"{len(by_half['holdout'])} ({sum(not i.in_scope for i in by_half['holdout'])} out of scope); "
+          f"new hold-out (holdout2) {len(by_half['holdout2'])} "
+          f"({sum(not i.in_scope for i in by_half['holdout2'])} out of scope)")
 
     def keys(it: Item) -> list[str]:
         return ["all", it.role, *(["long"] if it.style == "long" else [])]

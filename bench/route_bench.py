@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import yaml  # noqa: E402
-from kb_eval import RouteItem, load_routes  # noqa: E402
+from kb_eval import RouteItem, load_items, load_routes  # noqa: E402
 
 from knowledge.routing import Route, route  # noqa: E402
 from services.text_intent import is_question, looks_like_report  # noqa: E402
@@ -110,6 +110,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n===== second hold-out (bench/route_holdout.yaml): {len(holdout)} messages =====")
         report("(a) knowledge.routing.route", shipped, holdout, args.errors)
         report("(b) previous rule (services.text_intent)", previous_rule, holdout, False)
+        new = [RouteItem(it.q, it.role, "ask_kb") for it in load_items(half="holdout2") if it.in_scope]
+        print(f"\n===== new hold-out (bench/kb_holdout2.yaml, every answerable question as ask_kb): "
+              f"{len(new)} messages =====")
+        report("(a) knowledge.routing.route", shipped, new, args.errors)
+        report("(b) previous rule (services.text_intent)", previous_rule, new, False)
     items = load_routes()
     ref = timing(lambda t, r: unicodedata.normalize("NFKC", t), items)
     ours = timing(lambda t, r: route.__wrapped__(t, r).value, items)  # without route's cache

@@ -340,7 +340,7 @@ class TelegramChannel:
         except TelegramError as exc:
             log.warning("deleteWebhook failed (%s)", type(exc).__name__)
         offset: int | None = None
-        failures = 0
+        failures = store_failures = 0
         self.ready.set()
         while True:
             try:
@@ -358,21 +358,19 @@ class TelegramChannel:
             if not updates:
                 continue
             batch = [received(u.to_dict()) for u in updates]
-            await self._store(sink, batch)
+            try:
+                await sink.accept(batch)
+            except StoreFailed:
+                # Not confirmed: Telegram keeps them and hands them over again with
+                # whatever came since, so everyone who writes meanwhile is told once.
+                store_failures += 1
+                await asyncio.sleep(min(10.0, 0.5 * 2 ** store_failures))
+                continue
+            store_failures = 0
             offset = updates[-1].update_id + 1  # only now may Telegram forget them
             for r in batch:
                 if r.callback_id:
                     asyncio.create_task(self._answer(r.callback_id))
-
-    async def _store(self, sink: Sink, batch: list[Received]) -> None:
-        delay = 0.5
-        while True:
-            try:
-                await sink.accept(batch)
-                return
-            except StoreFailed:
-                await asyncio.sleep(delay)  # not confirmed: Telegram keeps the updates
-                delay = min(10.0, delay * 2)
 
     async def _answer(self, callback_id: str) -> None:
         """Stop the spinner on the pressed button (the answer itself comes as a message)."""

@@ -147,6 +147,28 @@ def _purge_member(a: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@admin_command("parked")
+def _parked(a: argparse.Namespace, settings: Settings) -> int:
+    from core import inbox
+    from services.clock import local_stamp
+
+    db = _db(settings)
+    if a.retry is not None:
+        if not inbox.retry_parked(db, a.retry, _now()):
+            raise UserError("admin.parked_not_found", row_id=a.retry)
+        print(f"已重新排队：编号 {a.retry}。运行中的机器人会马上处理它。")
+        return 0
+    rows = inbox.parked(db)
+    if not rows:
+        print("没有搁置的消息。")
+    for r in rows:
+        print(f"编号 {r.id:>6}  {r.platform}/{r.key}  尝试 {r.attempts} 次  原因 {r.error or '?'}  "
+              f"{local_stamp(r.at, settings.timezone)}")
+    if rows:
+        print("查明原因（日志里按编号查找）并修复后，用 admin parked --retry 编号 重新处理。")
+    return 0
+
+
 @admin_command("export")
 def _export(a: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
@@ -454,6 +476,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     d = ad.add_parser("deactivate", help="deactivate a member (records are kept)")
     d.add_argument("--member", type=int, required=True)
     d.add_argument("--reason")
+    pk = ad.add_parser("parked", help="updates that kept failing (no content); --retry ID requeues")
+    pk.add_argument("--retry", type=int)
     pm = ad.add_parser("purge-member", help="remove a deactivated member's name, phone and "
                                             "accounts after MEMBER_RETENTION_DAYS (records kept)")
     pm.add_argument("--member", type=int, required=True)

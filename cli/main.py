@@ -7,7 +7,7 @@ import logging
 import sys
 
 from cli import admin
-from cli.run import run_bot, run_console
+from cli.run import fresh_database, quiet_libraries, run_bot, run_console
 from services.config import get_settings
 from services.errors import UserError
 
@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "crash applies each line once")
     c.add_argument("--words", action="store_true",
                    help="name commands as Chinese words (as on platforms without /commands)")
+    c.add_argument("--fresh", action="store_true",
+                   help="a new empty database of its own for this run (example scripts)")
     sub.add_parser("migrate", help="upgrade the database schema")
     w = sub.add_parser("web", help="serve the county workspace alone (bot.py run serves it too)")
     w.add_argument("--port", type=int, help="port (default WEB_PORT)")
@@ -36,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_libraries()
     settings = get_settings()
     try:
         if args.cmd == "migrate":
@@ -45,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             print("数据库已升级到最新结构。")
             return 0
         if args.cmd == "console":
+            if args.fresh:
+                settings = fresh_database(settings)
             return run_console(settings, args.demo, args.echo, args.clock,
                                input_path=args.input, words=args.words)
         if args.cmd == "run":

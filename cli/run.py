@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 def quiet_libraries() -> None:
     """Library loggers that would print tokens (httpx logs request URLs) or messages."""
-    for name in ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access"):
+    for name in ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access", "bm25s",
+                 "uvicorn", "jieba"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -39,8 +40,8 @@ def run_bot(settings: Settings) -> int:
 
     core = BotCore.create(settings)
     channels = configured_channels(settings, core.registry)
-    start_web(settings)
     if not channels:
+        start_web(settings)
         print("未设置 BOT_TOKEN：启动控制台演示（幸福村驻村工作队）。", flush=True)
         core.db.dispose()
         return run_console(settings, demo=True, echo=False, clock_at=None)
@@ -53,8 +54,13 @@ def run_bot(settings: Settings) -> int:
         task = asyncio.current_task()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)  # type: ignore[union-attr]
+        await runtime.start()  # people first: polling starts before the workspace
         print("驻村助手已启动：" + "、".join(c.platform for c in channels), flush=True)
-        await runtime.serve_forever()
+        await asyncio.to_thread(start_web, settings)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runtime.stop()
 
     try:
         asyncio.run(main())
@@ -94,6 +100,18 @@ def run_web(settings: Settings, port: int | None, listen: str | None) -> int:
     print(STARTED.format(url=server.url), flush=True)
     server.serve_forever()
     return 0
+
+
+def fresh_database(settings: Settings) -> Settings:
+    """The same settings on a new, empty SQLite file: each example script starts from the
+    demo alone, so a dialog one script leaves open never swallows the next one's lines."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="zhucun-")
+    atexit.register(shutil.rmtree, folder, True)
+    return settings.model_copy(update={"database_url": f"sqlite:///{folder}/console.sqlite3"})
 
 
 def run_console(settings: Settings, demo: bool, echo: bool, clock_at: str | None, *,

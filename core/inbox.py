@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -133,16 +133,30 @@ class Processed:
 Parser = Callable[[str, dict[str, Any]], Incoming | None]
 
 
+# The hot path's statements, built once: every update runs them (plain Core on the
+# session's connection; the ORM's unit of work is for the features, not for this loop).
+_I = InboxUpdate.__table__
+_ROW = (select(_I.c.id, _I.c.platform, _I.c.lane, _I.c.payload, _I.c.status)
+        .where(_I.c.id == bindparam("row_id")))
+_ROW_LOCKED = _ROW.with_for_update(skip_locked=True)
+_BEHIND = (select(_I.c.id).where(_I.c.lane == bindparam("lane"), _I.c.status == "pending",
+                                 _I.c.id < bindparam("row_id")).limit(1))
+_DONE = (update(_I).where(_I.c.id == bindparam("row_id"))
+         .values(status="done", done_at=bindparam("now"), error=None))
+_REPLY = insert(OutboxMessage.__table__)
+
+
 def process(db: Database, router: Router, parse: Parser, row_id: int, now: datetime,
             reply_grace: timedelta, *, queue: bool = True) -> Processed | None:
     """Handle one stored update in one transaction; None if it was not pending any more
-    (another worker took it). Raises on failure, having changed nothing."""
+    (another worker took it) or an older update of its lane still waits. Raises on
+    failure, having changed nothing."""
     with db.session() as s:
-        q = select(InboxUpdate).where(InboxUpdate.id == row_id)
-        if s.get_bind().dialect.name == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        row = s.scalar(q)
-        if row is None or row.status != "pending" or _behind(s, row):
+        conn = s.connection()
+        pg = conn.dialect.name == "postgresql"
+        row = conn.execute(_ROW_LOCKED if pg else _ROW, {"row_id": row_id}).first()
+        if row is None or row.status != "pending" or conn.execute(
+                _BEHIND, {"lane": row.lane, "row_id": row_id}).first() is not None:
             return None
         try:
             msg = parse(row.platform, row.payload)
@@ -151,32 +165,27 @@ def process(db: Database, router: Router, parse: Parser, row_id: int, now: datet
         outcome = None
         if msg is not None:
             outcome = router.route(s, msg)
-            if queue:
-                queue_replies(s, row, msg, outcome.replies, now, reply_grace)
-        row.status, row.done_at, row.error = "done", now, None
+            if queue and outcome.replies:
+                s.flush()  # the router's own changes first, then ours on the same connection
+                queue_replies(conn, row_id, msg, outcome.replies, now, reply_grace)
+        s.flush()
+        conn.execute(_DONE, {"row_id": row_id, "now": now})
     return Processed(msg, outcome)
 
 
-def _behind(s: Session, row: InboxUpdate) -> bool:
-    """An older update of the same lane is still pending (another worker has it, or it
-    waits for a retry): this one must wait its turn."""
-    return s.scalar(select(InboxUpdate.id).where(
-        InboxUpdate.lane == row.lane, InboxUpdate.status == "pending",
-        InboxUpdate.id < row.id).limit(1)) is not None
-
-
-def queue_replies(s: Session, row: InboxUpdate, msg: Incoming, replies: list[Reply],
+def queue_replies(conn: Connection, row_id: int, msg: Incoming, replies: list[Reply],
                   now: datetime, grace: timedelta) -> None:
     """Replies to the sender are outbox rows like any other message, first in line.
 
     Their keys name this inbox row, which is handled once, so they cannot exist yet: a
     plain insert, without the look-up and savepoint other messages need."""
-    if replies:
-        s.execute(insert(OutboxMessage), [
-            {"key": f"re:{row.id}:{i}", "platform": msg.platform, "chat_id": msg.chat_id,
-             "payload": r.to_payload(), "status": "pending", "priority": outbox.REPLY,
-             "attempts": 0, "created_at": now, "not_before": now, "expires_at": now + grace,
-             "parts_done": 0, "parts_skipped": 0} for i, r in enumerate(replies)])
+    conn.execute(_REPLY, [
+        {"key": f"re:{row_id}:{i}", "platform": msg.platform, "chat_id": msg.chat_id,
+         "member_id": None, "villager_id": None, "payload": r.to_payload(),
+         "status": "pending", "priority": outbox.REPLY, "attempts": 0, "created_at": now,
+         "not_before": now, "expires_at": now + grace, "claimed_at": None,
+         "claimed_by": None, "parts_done": 0, "parts_skipped": 0, "sent_at": None,
+         "message_id": None, "error": None} for i, r in enumerate(replies)])
 
 
 @dataclass(frozen=True)
@@ -222,7 +231,8 @@ def park(s: Session, parse: Parser, row: InboxUpdate, now: datetime) -> None:
         kind = ("按钮" if msg.callback else "命令" if msg.command else "位置" if msg.location
                 else "照片" if msg.photos else "文字" if msg.text else "其他")
     admins = _admins_for(s, row.platform, msg.user_id if msg else None)
-    note = Reply(T.PARKED_ADMIN.format(attempts=row.attempts, key=f"{row.platform}/{row.update_key}",
+    note = Reply(T.PARKED_ADMIN.format(attempts=row.attempts, id=row.id,
+                                       key=f"{row.platform}/{row.update_key}",
                                        kind=kind, error=row.error or "?"))
     items = [outbox.Outgoing(key=f"parked:{row.id}:m{a}", reply=note, member_id=a) for a in admins]
     if msg is not None:
@@ -255,3 +265,31 @@ def prune(db: Database, now: datetime, keep: timedelta = timedelta(days=7)) -> i
         res = s.execute(delete(InboxUpdate).where(InboxUpdate.status == "done",
                                                   InboxUpdate.done_at < now - keep))
         return res.rowcount or 0
+
+
+@dataclass(frozen=True)
+class ParkedRow:
+    id: int
+    platform: str
+    key: str
+    attempts: int
+    error: str | None
+    at: datetime | None
+
+
+def parked(db: Database) -> list[ParkedRow]:
+    """Updates that kept failing, for the administrator (no message content)."""
+    with db.read() as s:
+        rows = s.execute(select(InboxUpdate.id, InboxUpdate.platform, InboxUpdate.update_key,
+                                InboxUpdate.attempts, InboxUpdate.error, InboxUpdate.done_at)
+                         .where(InboxUpdate.status == "parked").order_by(InboxUpdate.id)).all()
+    return [ParkedRow(*r) for r in rows]
+
+
+def retry_parked(db: Database, row_id: int, now: datetime) -> bool:
+    """Put a parked update back in line (after the cause was fixed)."""
+    with db.session() as s:
+        res = s.execute(update(InboxUpdate).where(InboxUpdate.id == row_id,
+                                                  InboxUpdate.status == "parked")
+                        .values(status="pending", attempts=0, not_before=now, done_at=None))
+        return bool(res.rowcount)

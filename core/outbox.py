@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from core.channel import SendResult
 from core.messages import Reply
@@ -200,27 +200,37 @@ def claim_next(db: Database, platform: str, now: datetime, worker: str,
         return _claim(s, platform, now, worker, exclude_chats, paced_chats)
 
 
+_O = OutboxMessage.__table__
+_OLDER = OutboxMessage.__table__.alias("older")
+_WAITING = (select(_OLDER.c.id).where(_OLDER.c.platform == _O.c.platform,
+                                     _OLDER.c.chat_id == _O.c.chat_id, _OLDER.c.id < _O.c.id,
+                                     _OLDER.c.status.in_(("pending", "sending"))).exists())
+_CLAIMABLE = (select(_O.c.id, _O.c.chat_id, _O.c.payload, _O.c.parts_done, _O.c.parts_skipped,
+                     _O.c.attempts, _O.c.priority)
+              .where(_O.c.platform == bindparam("platform"), _O.c.status == "pending",
+                     _O.c.not_before <= bindparam("now"), ~_WAITING)
+              .order_by(_O.c.priority, _O.c.id).limit(1))
+_TAKE = (update(_O).where(_O.c.id == bindparam("row_id"))
+         .values(status="sending", claimed_at=bindparam("now"), claimed_by=bindparam("worker"),
+                 attempts=_O.c.attempts + 1))
+
+
 def _claim(s: Session, platform: str, now: datetime, worker: str,
            exclude_chats: Sequence[str], paced_chats: Sequence[str]) -> Job | None:
-    o, older = OutboxMessage, aliased(OutboxMessage)
-    waiting = exists().where(older.platform == o.platform, older.chat_id == o.chat_id,
-                             older.id < o.id, older.status.in_(("pending", "sending")))
-    q = (select(o).where(o.platform == platform, o.status == "pending", o.not_before <= now,
-                         ~waiting)
-         .order_by(o.priority, o.id).limit(1))
+    q = _CLAIMABLE
     if exclude_chats:
-        q = q.where(o.chat_id.not_in(list(exclude_chats)))
+        q = q.where(_O.c.chat_id.not_in(list(exclude_chats)))
     if paced_chats:
-        q = q.where(or_(o.priority == REPLY, o.chat_id.not_in(list(paced_chats))))
-    if s.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True, of=o)
-    row = s.scalar(q)
+        q = q.where(or_(_O.c.priority == REPLY, _O.c.chat_id.not_in(list(paced_chats))))
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True, of=_O)
+    row = conn.execute(q, {"platform": platform, "now": now}).first()
     if row is None:
         return None
-    row.status, row.claimed_at, row.claimed_by = "sending", now, worker
-    row.attempts += 1
+    conn.execute(_TAKE, {"row_id": row.id, "now": now, "worker": worker})
     return Job(row.id, row.chat_id or "", Reply.from_payload(row.payload), row.parts_done,
-               row.parts_skipped, row.attempts, row.priority)
+               row.parts_skipped, row.attempts + 1, row.priority)
 
 
 def progress(db: Database, job_id: int, parts_done: int, parts_skipped: int) -> None:
@@ -245,24 +255,25 @@ def settle(db: Database, job: Job, result: SendResult, now: datetime, parts_done
 
 
 def _settle(s: Session, o: Outcome) -> None:
-    result, now = o.result, o.at
-    row = s.get(OutboxMessage, o.job.id)
-    if row is None:
-        return
-    row.parts_done, row.parts_skipped = o.parts_done, o.parts_skipped
-    row.error = result.error[:500] if result.error else None
+    """One UPDATE by id (and the person's identity when they blocked the bot)."""
+    result, now, job = o.result, o.at, o.job
+    values: dict[str, Any] = {"parts_done": o.parts_done, "parts_skipped": o.parts_skipped,
+                              "error": result.error[:500] if result.error else None}
     if result.status in ("sent", "skipped"):
-        row.status, row.sent_at, row.message_id = "sent", now, result.message_id
+        values.update(status="sent", sent_at=now, message_id=result.message_id)
     elif result.status == "retry":
-        row.status = "pending"
-        row.not_before = now + timedelta(seconds=retry_delay(result, row.attempts))
-    elif result.status == "blocked":
-        row.status = "blocked"
-        s.execute(update(Identity).where(Identity.platform == row.platform,
-                                         Identity.chat_id == row.chat_id)
-                  .values(blocked_at=now))
-    else:  # failed | unknown
-        row.status = result.status
+        values.update(status="pending",
+                      not_before=now + timedelta(seconds=retry_delay(result, job.attempts)))
+    else:  # blocked | failed | unknown
+        values.update(status=result.status)
+    conn = s.connection()
+    conn.execute(update(_O).where(_O.c.id == job.id).values(**values))
+    if result.status == "blocked":
+        platform = conn.execute(select(_O.c.platform).where(_O.c.id == job.id)).scalar()
+        conn.execute(update(Identity.__table__)
+                     .where(Identity.__table__.c.platform == platform,
+                            Identity.__table__.c.chat_id == job.chat_id)
+                     .values(blocked_at=now))
 
 
 def recover(db: Database, worker: str, now: datetime, lease: timedelta, *,

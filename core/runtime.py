@@ -31,6 +31,7 @@ from core.sender import Sender
 
 log = logging.getLogger(__name__)
 FETCH = 500  # pending updates read at once by the dispatcher
+BUSY_AFTER = 2.0  # seconds storing or handling one update may take before 系统有点忙
 
 
 class _ChannelSink:
@@ -126,8 +127,14 @@ class Runtime:
     # -- receiving --------------------------------------------------------------------------
     async def accept(self, platform: str, batch: list[Received]) -> None:
         """Store before the platform is told; on failure say 系统有点忙 once and refuse."""
+        storing = asyncio.ensure_future(asyncio.to_thread(self.core.accept, platform, batch))
+        done, _ = await asyncio.wait({storing}, timeout=BUSY_AFTER)
+        if not done:  # the database is slow or locked: people are told while we wait
+            for r in batch:
+                if r.chat_id:
+                    self.tell_busy(platform, r.key, r.chat_id)
         try:
-            await asyncio.to_thread(self.core.accept, platform, batch)
+            await storing
         except Exception as exc:
             if inbox.is_transient(exc):
                 log.warning("could not store %d %s update(s): %s", len(batch), platform,
@@ -206,8 +213,13 @@ class Runtime:
     async def _work_on(self, h: inbox.Head) -> None:
         core = self.core
         try:
-            p = await asyncio.to_thread(inbox.process, core.db, core.router, core.parse, h.id,
-                                        core.clock.now(), core.reply_grace)
+            working = asyncio.ensure_future(asyncio.to_thread(
+                inbox.process, core.db, core.router, core.parse, h.id, core.clock.now(),
+                core.reply_grace))
+            done, _ = await asyncio.wait({working}, timeout=BUSY_AFTER)
+            if not done and not h.busy_told:
+                self._tell_about(h)
+            p = await working
             self.retry_at.pop(h.id, None)
             if p is not None:
                 self.processed += 1
@@ -239,12 +251,15 @@ class Runtime:
             if f.parked:
                 self._wake_senders()
         if tell:
-            try:
-                msg = self.core.parse(h.platform, h.payload)
-            except Exception:
-                msg = None
-            if msg is not None:
-                self.tell_busy(h.platform, h.key, msg.chat_id)
+            self._tell_about(h)
+
+    def _tell_about(self, h: inbox.Head) -> None:
+        try:
+            msg = self.core.parse(h.platform, h.payload)
+        except Exception:
+            msg = None
+        if msg is not None:
+            self.tell_busy(h.platform, h.key, msg.chat_id)
 
     def _wake_senders(self) -> None:
         for s in self.senders.values():

@@ -23,8 +23,8 @@ DIALOG_OPEN_BUTTON = "您还有未完成的「{title}」。请先完成它或发
 ONLY_TEXT = "我暂时只能看懂文字消息。发送 /help 查看您可以做的事。"
 NOT_UNDERSTOOD = "我没有看懂这条消息。发送 /help 查看您可以使用的命令。"
 PARKED_ADMIN = ("⚠ 有一条消息反复处理失败（{attempts}次），已暂停处理，等待排查。\n"
-                "编号：{key}；类型：{kind}；原因：{error}\n"
-                "处理方法见 docs/operations.md「搁置的消息」。")
+                "编号：{id}（{key}）；类型：{kind}；原因：{error}\n"
+                "修复后用 admin parked --retry {id} 重新处理；详见 docs/operations.md「搁置的消息」。")
 PARKED_USER = ("抱歉，您的一条消息系统多次处理都没有成功，已经转给管理员排查。"
                "请稍后换个说法再发一次，或直接联系管理员。")
 

@@ -145,21 +145,34 @@ class Index:
             if len(owner) else np.zeros(0, dtype=np.int64)
         self.phr_entries = self.phr_owner[self.phr_starts] if len(owner) else self.phr_owner
 
+        # Every (token, entry, field) occurrence once, as integer arrays: document frequency,
+        # the per-token rows and the topic lexicon are computed from them with numpy (the
+        # loops over 10,000 entries' tokens in Python were most of a large build).
+        vocab: dict[str, int] = {}
+        tok_l: list[int] = []
+        ent_l: list[int] = []
+        fld_l: list[int] = []
+        for fi, f in enumerate(FIELDS):
+            for ei, toks in enumerate(docs[f]):
+                ids = [vocab.setdefault(t, len(vocab)) for t in set(toks)]
+                tok_l.extend(ids)
+                ent_l.extend([ei] * len(ids))
+                fld_l.extend([fi] * len(ids))
+        self.vocab = vocab
+        tok = np.asarray(tok_l, dtype=np.int64)
+        ent = np.asarray(ent_l, dtype=np.int64)
+        fld = np.asarray(fld_l, dtype=np.int64)
+        words = list(vocab)
         # Document frequency per *entry* over all fields: a word that many entries use
         # (脱贫户, 申请) tells entries apart less than a topic word (医保, 危房).
-        df: dict[str, set[int]] = {}
-        self.postings: dict[str, dict[str, np.ndarray]] = {f: {} for f in FIELDS}
-        for f in FIELDS:
-            plist: dict[str, list[int]] = {}
-            for ei, toks in enumerate(docs[f]):
-                for t in set(toks):
-                    plist.setdefault(t, []).append(ei)
-                    df.setdefault(t, set()).add(ei)
-            self.postings[f] = {t: np.asarray(v, dtype=np.int64) for t, v in plist.items()}
-        self.idf = {t: math.log((n + 1) / (len(s) + 0.5)) for t, s in df.items()}
+        pair = np.sort(tok * max(n, 1) + ent)  # sort-based: numpy's hash unique is slower here
+        pair = pair[np.r_[True, pair[1:] != pair[:-1]]] if pair.size else pair
+        df = np.bincount(pair // max(n, 1), minlength=len(words))
+        idf = np.log((n + 1) / (df + 0.5))
+        self.idf = dict(zip(words, idf.tolist(), strict=True))
         self.max_idf = math.log((n + 1) / 1.5)
         # Topic lexicon, part 1: the everyday words administrators gave each entry as tags.
-        self.topic_words = frozenset(t for d in docs["tags"] for t in d)
+        self.topic_words = frozenset(words[i] for i in np.unique(tok[fld == FIELDS.index("tags")]).tolist())
         phr_post: dict[str, list[int]] = {}
         for pi, toks in enumerate(phr_tokens):
             for t in toks:
@@ -168,14 +181,15 @@ class Index:
         self.phr_weight = np.asarray([sum(self.idf[t] for t in toks) for toks in phr_tokens],
                                      dtype=np.float64)
 
-        self.bm25: dict[str, bm25s.BM25] = {}
+        bm25: dict[str, bm25s.BM25] = {}
         for f in FIELDS:
             if not any(docs[f]):  # e.g. a small imported base without tags
                 continue
             r = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
             r.index(docs[f], show_progress=False)
-            self.bm25[f] = r
-        self.rows = self._token_rows([f for f in FIELDS if f in fields])
+            bm25[f] = r
+        used = [fi for fi, f in enumerate(FIELDS) if f in fields]
+        self.rows = self._token_rows(words, tok, ent, fld, used, bm25)
         # The homophone repairer learns the words people are meant to ask with.
         proc.register_vocabulary([*(t for d in docs["question"] for t in d),
                                   *(t for d in docs["tags"] for t in d)])
@@ -183,36 +197,56 @@ class Index:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def _token_rows(self, fields: Sequence[str]) -> dict[str, TokenRow]:
+    def _token_rows(self, words: list[str], tok: np.ndarray, ent: np.ndarray, fld: np.ndarray,
+                    used: Sequence[int], bm25: dict[str, object]) -> dict[str, TokenRow]:
         """Per token, everything a question needs from it, precomputed (one numpy step each
         at query time instead of one per field): the entries that have it, how strongly it
         counts there (the best field's weight), whether a phrasing has it, and its
-        field-weighted BM25 contribution (from bm25s's score matrices)."""
-        tokens = {t for f in fields for t in self.postings[f]}
+        field-weighted BM25 contribution (from bm25s's score matrices).
+
+        Built from the (token, entry, field) arrays in a few sorts rather than per token
+        in Python: the build of a 10,000-entry base stays a few seconds."""
+        n = max(len(self.entries), 1)
+        keep = np.isin(fld, np.asarray(used, dtype=np.int64))
+        tok, ent, fld = tok[keep], ent[keep], fld[keep]
+        if not tok.size:
+            return {}
+        weight = np.asarray([self.fw.of(f) for f in FIELDS])[fld]
+        key = tok * n + ent
+        order = np.argsort(key, kind="stable")
+        key, weight, fld = key[order], weight[order], fld[order]
+        first = np.r_[True, key[1:] != key[:-1]]
+        starts = np.flatnonzero(first)
+        ukey = key[starts]
+        strength = np.maximum.reduceat(weight, starts)
+        qi = FIELDS.index("question")
+        in_q = np.zeros(ukey.size)
+        if qi in used:
+            in_q = np.maximum.reduceat((fld == qi).astype(np.float64), starts)
+        bm = np.zeros(ukey.size)
+        for fi in used:
+            r = bm25.get(FIELDS[fi])
+            if r is None:
+                continue
+            vd: dict[str, int] = r.vocab_dict  # type: ignore[attr-defined]
+            indptr = np.asarray(r.scores["indptr"])  # type: ignore[attr-defined]
+            to_global = np.full(len(vd), -1, dtype=np.int64)
+            for w, j in vd.items():
+                to_global[j] = self.vocab.get(w, -1)
+            counts = np.diff(indptr)
+            rows_g = np.repeat(to_global[: counts.size], counts)
+            docs = np.asarray(r.scores["indices"], dtype=np.int64)  # type: ignore[attr-defined]
+            vals = np.asarray(r.scores["data"], dtype=np.float64) * self.fw.of(FIELDS[fi])  # type: ignore[attr-defined]
+            ok = rows_g >= 0
+            k = rows_g[ok] * n + docs[ok]
+            pos = np.searchsorted(ukey, k)
+            pos = np.minimum(pos, ukey.size - 1)
+            hit = ukey[pos] == k
+            np.add.at(bm, pos[hit], vals[ok][hit])
+        utok = ukey // n
+        uent = ukey % n
+        bounds = np.flatnonzero(np.r_[True, utok[1:] != utok[:-1], True])
         rows: dict[str, TokenRow] = {}
-        for t in tokens:
-            strength: dict[int, float] = {}
-            for f in fields:
-                p = self.postings[f].get(t)
-                if p is not None:
-                    fw = self.fw.of(f)
-                    for e in p.tolist():
-                        strength[e] = max(strength.get(e, 0.0), fw)
-            ids = np.fromiter(strength, dtype=np.int64, count=len(strength))
-            q = self.postings["question"].get(t) if "question" in fields else None
-            in_q = np.isin(ids, q).astype(np.float64) if q is not None else np.zeros(ids.size)
-            bm = np.zeros(ids.size)
-            pos = {e: k for k, e in enumerate(ids.tolist())}
-            for f in fields:
-                r = self.bm25.get(f)
-                j = r.vocab_dict.get(t) if r is not None else None
-                if j is None:
-                    continue
-                lo, hi = r.scores["indptr"][j], r.scores["indptr"][j + 1]
-                for e, v in zip(r.scores["indices"][lo:hi].tolist(),
-                                r.scores["data"][lo:hi].tolist(), strict=True):
-                    if e in pos:
-                        bm[pos[e]] += self.fw.of(f) * v
-            rows[t] = TokenRow(ids, np.fromiter(strength.values(), dtype=np.float64,
-                                                count=len(strength)), in_q, bm)
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            rows[words[int(utok[a])]] = TokenRow(uent[a:b], strength[a:b], in_q[a:b], bm[a:b])
         return rows

@@ -44,20 +44,22 @@ FEATURES = (
     "bm25",       # field-weighted BM25 relative to the best candidate's
     "lead",       # cover minus the best other candidate's cover
     "length",     # log(1 + number of question tokens)
+    "miss",       # the largest share of the question's importance on one word the entry lacks
 )
 
 # --- measured constants (bench/kb_tune.py, tune half only; rerun after large data changes)
-COEF = (0.8734, 0.0639, 1.3677, 3.2928, 3.2889, 0.2587, 4.0682, 3.9381, 0.9417)
-INTERCEPT = -11.0003
-ANSWER_MIN = 60.8  # estimated chance (0–100) needed to answer outright
-TIE_MARGIN = 14.6  # top must beat the runner-up by this much to answer
-CHOOSE_MIN = 14.1  # below this nothing is offered at all
+COEF = (0.83, -0.1181, 1.1563, 3.1102, 2.9052, 0.579, 4.069, 4.0777, 0.9266, -0.3981)
+INTERCEPT = -10.6123
+ANSWER_MIN = 63.0  # estimated chance (0–100) needed to answer outright
+TIE_MARGIN = 29.1  # top must beat the runner-up by this much to answer
+CHOOSE_MIN = 15.6  # below this nothing is offered at all
 CHOOSE_WINDOW = 19.7  # runners-up within this distance of the top are offered
 CONTEXT_WEIGHT = 0.5  # weight of clauses that do not ask, next to those that do
 # How topical a word is (jieba IDF, see TextProcessor.informativeness) maps linearly to a
 # factor between TOPICAL_MIN (at TOPICAL_LO and below) and 1 (at TOPICAL_HI and above).
 TOPICAL_LO, TOPICAL_HI, TOPICAL_MIN = 4.0, 9.0, 0.1
 UNKNOWN_WEIGHT = 1.0  # a word no entry uses weighs this times the rarest known word
+SINGLE_CHAR_UNKNOWN = 0.4  # … and a single character no entry uses, this much of that
 PREFILTER = 40  # entries that get the fuzzy comparisons
 CANDIDATES = 8  # entries that get a score
 
@@ -91,6 +93,7 @@ class Options:
     fuzzy: bool = True  # character and pinyin similarity features
     learned: bool = True  # logistic scorer (False: a fixed mix of the same signals)
     context_weight: float = CONTEXT_WEIGHT
+    miss: bool = True  # the largest-missed-word feature (False: the column is zero)
 
 
 @dataclass(frozen=True)
@@ -210,7 +213,10 @@ class KnowledgeBase:
             topical = min(1.0, max(TOPICAL_MIN, (j - TOPICAL_LO) / (TOPICAL_HI - TOPICAL_LO)))
         idf = idx.idf.get(token)
         if idf is None:
-            return UNKNOWN_WEIGHT * idx.max_idf * topical
+            # A lone character no entry uses is mostly a leftover of segmentation (告, 调,
+            # 截), weaker evidence of another topic than an unknown word (村官, 彩礼).
+            single = SINGLE_CHAR_UNKNOWN if len(token) == 1 else 1.0
+            return UNKNOWN_WEIGHT * idx.max_idf * topical * single
         return idf * topical
 
     def candidates(self, query: str, limit: int = CANDIDATES) -> tuple[Candidates, Index]:
@@ -231,14 +237,18 @@ class KnowledgeBase:
         cover_q = np.zeros(n)
         bm = np.zeros(n)
         phr = np.zeros(len(idx.phr_text))
+        # (importance, entries, how strongly each covers it) per word, for the "miss" feature
+        covered: list[tuple[float, np.ndarray, np.ndarray]] = []
         for t, w in imp.items():
             row = idx.rows.get(t)
             if row is None:
+                covered.append((w, _NONE, _NONE_F))
                 continue
             ids = row.entries
             cover[ids] += w * row.strength
             cover_q[ids] += w * row.in_question
             bm[ids] += q.weights[t] * row.bm25
+            covered.append((w, ids, row.strength))
             pp = idx.phr_postings.get(t)
             if pp is not None:
                 phr[pp] += idx.idf[t] * min(1.0, q.weights[t])
@@ -286,7 +296,8 @@ class KnowledgeBase:
         feats = np.column_stack([
             cov_c, cover_q[cand], phrase[cand], char[order], pinyin[order],
             np.full(cand.size, known), bm_rel, lead,
-            np.full(cand.size, math.log(1 + len(q.weights)))])
+            np.full(cand.size, math.log(1 + len(q.weights))),
+            _largest_miss(covered, cand, n) / total if self.options.miss else np.zeros(cand.size)])
         if self.options.learned:
             z = self.weights.intercept + feats @ np.asarray(self.weights.coef)
             scores = 100.0 / (1.0 + np.exp(-z))
@@ -310,6 +321,31 @@ class KnowledgeBase:
     def answer(self, query: str) -> Verdict:
         """Decide between answering, asking the user to choose, or admitting ignorance."""
         return decide(self.search(query, limit=3), self.thresholds)
+
+
+_NONE = np.empty(0, dtype=np.int64)
+_NONE_F = np.empty(0)
+
+
+def _largest_miss(covered: Sequence[tuple[float, np.ndarray, np.ndarray]], cand: np.ndarray,
+                  n: int) -> np.ndarray:
+    """Per candidate, the largest importance of one question word it does not cover.
+
+    Coverage is a share: an entry can reach 60 % of a question while missing the one word
+    that says what it is about (村医补助 against the cadres' 生活补助, 婚假 against 休假).
+    An answer to that question is wrong, so the largest single miss is a feature of its own.
+    """
+    slot = np.full(n, -1, dtype=np.int64)
+    slot[cand] = np.arange(cand.size)
+    out = np.zeros(cand.size)
+    for w, ids, strength in covered:
+        have = np.zeros(cand.size)
+        if ids.size:
+            k = slot[ids]
+            sel = k >= 0
+            have[k[sel]] = strength[sel]
+        np.maximum(out, w * (1.0 - have), out=out)
+    return out
 
 
 def decide(matches: Sequence[Match], th: Thresholds) -> Verdict:

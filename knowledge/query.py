@@ -44,12 +44,15 @@ _META_RE = re.compile(
     r"告诉我|指点|指点一下|指导|指导一下|解释一下|说一下|答复)(?:一下)?(?:谢谢)?$|^谢谢指导$|^请(?:大家)?指点$")
 # Who is typing: "我是刚到村里的驻村干部", "我是五组的老王", "本人是第一书记".
 _INTRO_RE = re.compile(r"^(?:我|本人|俺)(?:是|叫|姓)|^(?:刚|才|新)(?:来|到|下来|被派|派来|派下来|上任)")
-# Question markers: words anywhere in a clause, or a final particle. 啥/什么 followed by
+# Question markers: words anywhere in a clause, or a final particle. 好多 asks "how much"
+# at the end of a clause, after a verb of giving, paying or comparing (给好多, 低于好多,
+# 提前好多天) or before 以下/以上, not where it means "many" (好多人没领到, 等了好多天了). 啥/什么 followed by
 # 也/都 is "nothing/everything" (啥事也不办), not a question; 好久 asks "how long" unless a
 # negation follows (好久没来 = "has not come for long"); 还是 asks "A or B" unless what
 # follows is negated or done (水管还是没人修, 还是扣了 = "still").
 _QUESTION_WORDS = re.compile(
-    r"怎么|怎样|怎么样|如何|多少|好多.{0,2}$|好久(?![没不])|(?<![好十这那])几(?!乎)|"
+    r"怎么|怎样|怎么样|如何|多少|好多.{0,2}$|(?:是|给|交|要|补|报|低于|高于|超过|不到|提前|算|领|贷)好多(?![^，。]{0,3}[了过])|"
+    r"好多(?:以下|以上|以内|之内)|好久(?![没不])|(?<![好十这那])几(?!乎)|"
     r"啥(?!.{0,2}[也都])|什么(?!.{0,2}[也都])|哪|谁|能不能|能否|可不可以|可以不|是否|要不要|还是(?![^，。]*[没不了])|"
     r"有没有|有无|是不是|会不会|算不算|行不行|用不用|管不管|给不给|咋|为什么|为啥|咋个|啷个|么子|"
     r"还有没|多久|多长|吗|嘛|么|呢|([\u4e00-\u9fff]{1,2})[不没]\1")

@@ -89,6 +89,9 @@ _NEED = re.compile(r"想(?![不通])|要申请|申请|了解一下|查一下|查
                    r"不知道|不晓得|不清楚|不懂|帮我查")
 # The end of a message that asks.
 _ASK_END = re.compile(r"[?？]\s*$")
+# A complaint already made ("投诉了好多天没人理 咋回事"): asking how it goes on, which the base
+# answers (complaint-handling); a second complaint form would not help.
+_FOLLOW_UP = re.compile(r"(?:投诉|举报)(?:了|过)")
 _RHETORICAL = re.compile(r"凭什么|凭啥|为啥还不|为什么还不|怎么还不|咋还不|还不修|还不给|还不来|太不像话|"
                          r"咋回事|怎么回事")
 
@@ -163,6 +166,8 @@ def route(text: str, role: str) -> Route:
     if role == VILLAGER:
         grievance = bool(_GRIEVANCE.search(t))
         asked_plainly = last_asks or "?" in t or "？" in t
+        if any_asks and _FOLLOW_UP.search(t):  # 投诉了好多天没人理 咋回事: how to follow up
+            return Route.ASK_KB
         if grievance and _RHETORICAL.search(t):  # 凭什么…, 为啥还不修, 咋回事嘛
             return Route.OFFER_COMPLAINT
         if asked_plainly:

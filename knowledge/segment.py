@@ -48,6 +48,29 @@ STOP_WORDS: frozenset[str] = frozenset(
 MIN_DICT_FREQ = 10
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+# Quantities (issue #12: "请四天假", "贷五万块钱", "经费一年几万"). An amount asked with 几
+# (几万, 几头) asks 多少; any other number (15, 2026, 五万, 一年, 三天) says nothing about which
+# policy is meant and is dropped, on both sides (an unknown "四天" used to count as evidence of
+# another topic). Ages (六十岁) stay: they tell pensions from schooling. Five or more digits
+# are hotlines (12317, 12345) and stay. 几天 and 多少天 are the synonym table's 天数.
+_NUM = r"(?:[0-9]+(?:\.[0-9]+)?|[两一二三四五六七八九十百千万半]+)"
+_HOW_MANY_RE = re.compile(r"^几(?:十|百|千|万|十万)?(?:块钱|块|元|万|千|头|只|亩|个|次|回|户|人)$")
+_NUMBER_RE = re.compile(rf"^{_NUM}(?:块钱|块|元|万|千|头|只|亩|个|次|回|户|人|号|年|月|周|星期|天|日)?$|^块钱$")
+_HOTLINE_RE = re.compile(r"^[0-9]{5,}$")
+
+
+def quantity(tok: str) -> str | None:
+    """The canonical token of a quantity (``""`` to drop it), or None if ``tok`` is not one."""
+    if _HOTLINE_RE.match(tok):
+        return None
+    if _HOW_MANY_RE.match(tok):
+        return "多少"
+    if _NUMBER_RE.match(tok):
+        return ""
+    return None
+
+
+_NUM_START = frozenset("两一二三四五六七八九十百千万半几多块")
 _MAX_REPAIR_LEN = 5
 
 
@@ -74,7 +97,7 @@ def _fuzzy_syllable(s: str) -> str:
 # every other word counts as rare.
 RARE_IDF = 10.0
 # Bump when tokenisation code changes: cached analyses of the base (index.py) are keyed on it.
-ANALYSIS_VERSION = 1
+ANALYSIS_VERSION = 3
 
 
 def cache_dir() -> Path:
@@ -221,8 +244,9 @@ class TextProcessor:
         The first registration of a pinyin key wins, so curated words
         (synonym canonicals, user dictionary) take precedence.
         """
-        for w in words:
-            if not (2 <= len(w) <= _MAX_REPAIR_LEN) or not _CJK_RUN.fullmatch(w):
+        vocab = self._vocab
+        for w in dict.fromkeys(words):  # each word once, in order (a base repeats its words)
+            if w in vocab or not (2 <= len(w) <= _MAX_REPAIR_LEN) or not _CJK_RUN.fullmatch(w):
                 continue
             self._vocab.add(w)
             key = tuple(_fuzzy_syllable(s) for s in self._syllables(w))
@@ -286,6 +310,9 @@ class TextProcessor:
         out = []
         for tok in toks:
             tok = syn.get(tok, tok)
+            if tok and (tok[0].isdigit() or tok[0] in _NUM_START):
+                q = quantity(tok)
+                tok = q if q is not None else tok
             if tok and tok not in STOP_WORDS and not tok.isspace():
                 out.append(tok)
         return out

@@ -479,12 +479,27 @@ def link_suggestions(session: Session, q: KbQuestion, limit: int = 3) -> list[En
 def link_by_button(session: Session, actor: Actor, raw_question_id: str, raw_entry_id: str,
                    now: datetime) -> LinkResult:
     """The [加为问法] button on a forwarded question; the payload is untrusted."""
-    if actor.role != Role.ADMIN:
+    if actor.kind != "member" or actor.role != Role.ADMIN:
         raise PermissionDenied("knowledge.admins_link")
     if len(raw_entry_id) > 64:
         raise PermissionDenied("knowledge.bad_link")
     q = _question(session, raw_question_id)
+    if _asker_county(session, q) not in (None, actor.county_id):
+        raise PermissionDenied("knowledge.bad_link")  # another county's question
     return link_question(session, q.id, raw_entry_id, now, by=actor.key)
+
+
+def _asker_county(session: Session, q: KbQuestion) -> int | None:
+    from services.actors import actor_for_member, actor_for_villager
+    from storage.models import Member, Villager
+
+    if q.member_id is not None:
+        m = session.get(Member, q.member_id)
+        return actor_for_member(m).county_id if m is not None else None
+    if q.villager_id is not None:
+        v = session.get(Villager, q.villager_id)
+        return actor_for_villager(v).county_id if v is not None else None
+    return None
 
 
 # -- the unanswered log, grouped; what is asked most and answered worst ---------------------

@@ -30,7 +30,7 @@ from conversations.households.buttons import (
     MeetingButton,
     VisitPickButton,
 )
-from conversations.knowledge.flow import ChoiceButton, QuestionButton
+from conversations.knowledge.flow import ChoiceButton, LinkButton, QuestionButton
 from conversations.leave.buttons import LeaveButton
 from conversations.projects.buttons import ProjectButton
 from conversations.reminders.buttons import RunButton, SeriesButton
@@ -49,6 +49,7 @@ from storage.models import (
     HandoverItem,
     HandoverSheet,
     Household,
+    KbImport,
     KbQuestion,
     LeaveRequest,
     LivelihoodTask,
@@ -116,6 +117,7 @@ MATRIX: dict[str, Entry] = {
     "tsn": Entry(lambda i: [NewComplaintButton().pack()], allowed=frozenset({TWIN})),
     "kb": Entry(lambda i: [QuestionButton(a, i.question).pack() for a in ("n", "x", "f")]),
     "kc": Entry(lambda i: [ChoiceButton(i.question, 0).pack()]),
+    "kl": Entry(lambda i: [LinkButton(i.question, "dibao").pack()]),
     "rm": Entry(lambda i: [SeriesButton(a, i.series).pack() for a in ("p", "r", "x")]),
     # a digest's shortcut runs the command with the command's own roles; /handover and
     # /events are open to every member, each seeing their own team or county
@@ -167,7 +169,9 @@ def _state(chat: ChatHarness) -> tuple[object, ...]:
             tuple(s.execute(select(Project.id, Project.status, Project.owner_id)).all()),
             s.scalar(select(func.count()).select_from(ProjectEntry)),
             tuple(s.execute(select(WorkSummary.id, WorkSummary.status)).all()),
-            tuple(s.execute(select(KbQuestion.id, KbQuestion.unresolved, KbQuestion.forwarded)).all()),
+            tuple(s.execute(select(KbQuestion.id, KbQuestion.unresolved, KbQuestion.forwarded,
+                                   KbQuestion.entry_id)).all()),
+            s.scalar(select(func.count()).select_from(KbImport)),
             s.scalar(select(func.count()).select_from(Visit)),
             tuple(s.execute(select(MonitoringCase.id, MonitoringCase.stage)).all()),
             s.scalar(select(func.count()).select_from(CaseEvent)),

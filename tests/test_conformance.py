@@ -4,12 +4,16 @@ refuses connections; nothing accepted is lost, nothing is done or sent twice."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from core import text as core_text
 from services.clock import utcnow
 from storage.db import Database
+from storage.models import InboxUpdate
 from tests.conformance.outage import SqliteLock, TcpProxy
 from tests.conformance.population import populate
 from tests.conformance.runner import BotProcess, run_console_stream, run_stream
@@ -21,11 +25,12 @@ from tests.live import TELEGRAM_TOKEN
 CADRES, VILLAGERS = 15, 16  # 15 x 10 + 15 approvals + 16 x 9 = 309 updates
 FAST_SLOW = 1.0  # seconds a "slow" answer takes here; bench/fault_bench.py uses 7
 OUTAGE_SECONDS = 15.0
+BYSTANDERS = (799001, 799002, 799003)  # not registered: /help tells them how to start
 
 
 def _telegram_env(db_url: str, fake: FakeTelegram, **extra: str) -> dict[str, str]:
     return {"DATABASE_URL": db_url, "BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_BASE_URL": fake.url,
-            "WORKER_NAME": "conformance", "REMINDERS_SEED_DEFAULTS": "false",
+            "WORKER_NAME": "conformance", "REMINDERS_SEED_DEFAULTS": "false", "WEB_ENABLED": "false",
             "TICK_SECONDS": "3600", **extra}
 
 
@@ -87,12 +92,20 @@ def test_telegram_stream_while_the_database_refuses_connections(any_db_url: str,
         proxy = outage = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
         bot_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     window = {"down": False, "done": False}
+    bystanders: list[str] = []  # people who write while the database is down
 
     def schedule(elapsed: float) -> None:
-        if not window["down"] and elapsed > 2.0:
+        polls = fake.poll_arrivals()
+        if not polls:
+            return  # the outage starts once the bot is up and serving
+        up_for = time.monotonic() - polls[0]
+        if not window["down"] and up_for > 2.0:
             outage.down()
             window["down"] = True
-        elif window["down"] and not window["done"] and elapsed > 2.0 + OUTAGE_SECONDS:
+        elif window["down"] and not bystanders and up_for > 4.0:
+            for uid in BYSTANDERS:
+                bystanders.append(str(fake.push_text(uid, "/help")["update_id"]))
+        elif window["down"] and not window["done"] and up_for > 2.0 + OUTAGE_SECONDS:
             outage.up()
             window["done"] = True
 
@@ -112,13 +125,21 @@ def test_telegram_stream_while_the_database_refuses_connections(any_db_url: str,
     assert window["done"] and v.updates >= 300
     assert v.updates_lost == 0 and v.applied_twice == 0 and v.effects_missing == 0, v.notes
     assert v.messages_twice == 0 and v.messages_lost == 0 and not v.not_delivered
-    assert v.busy_told >= 1  # people who wrote during the outage were told 系统有点忙
+    # people who wrote during the outage were told 系统有点忙 once, then answered
+    delivered = side.delivered_texts()
+    with db.read() as s:
+        done = {k for (k,) in s.execute(select(InboxUpdate.update_key).where(
+            InboxUpdate.status == "done"))}
+    for uid, key in zip(BYSTANDERS, bystanders, strict=True):
+        texts = delivered.get(str(uid), [])
+        assert key in done and texts.count(core_text.BUSY) == 1 and len(texts) == 2, texts
     assert not personal_data_in_log((tmp_path / "bot.log").read_text(encoding="utf-8"), pop)
     db.dispose()
 
 
 def _console_env(db_url: str) -> dict[str, str]:
-    env = {"DATABASE_URL": db_url, "WORKER_NAME": "conformance", "REMINDERS_SEED_DEFAULTS": "false"}
+    env = {"DATABASE_URL": db_url, "WORKER_NAME": "conformance", "REMINDERS_SEED_DEFAULTS": "false",
+           "WEB_ENABLED": "false"}
     return env
 
 

@@ -75,3 +75,26 @@ def test_migrate_creates_the_database_folder_on_a_fresh_machine(tmp_path: Path) 
     done = _bot("migrate", db_url=f"sqlite:///{target}")
     assert done.returncode == 0, done.stderr
     assert "数据库已升级到最新结构" in done.stdout and target.exists()
+
+
+def test_example_scripts_each_run_on_a_fresh_database_of_their_own() -> None:
+    """A script that leaves a dialog open does not swallow the next script's lines."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "DATABASE_URL")}
+    env["WEB_ENABLED"] = "false"
+
+    def run(script: str) -> str:
+        p = subprocess.run([sys.executable, "bot.py", "console", "--demo", "--fresh", "--echo"],
+                           input=script, capture_output=True, text=True, cwd=root, env=env,
+                           timeout=120)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    assert "今天做了什么" in run("cadre1: /report\n")  # left open on purpose
+    second = run("cadre1: /help\n")
+    assert "您是驻村干部，可以使用" in second and "未完成" not in second

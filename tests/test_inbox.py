@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from core import inbox
 from core.app import lane_of
 from core.channel import Received
-from core.messages import Incoming
+from core.messages import Incoming, Reply
 from core.registry import Command
 from services.roles import EVERYONE
 from storage.models import AuditEvent, DialogState, InboxUpdate, OutboxMessage
@@ -115,3 +115,26 @@ def test_a_later_update_of_the_same_person_waits_for_the_earlier_one(chat: ChatH
     assert _status(chat, "a1") == ("pending", 1)
     assert _status(chat, "a2") == ("pending", 0)  # held back: order within a person
     assert _status(chat, "b1")[0] == "done"  # another person is not held up
+
+
+def test_an_administrator_lists_and_requeues_a_parked_update(chat: ChatHarness) -> None:
+    broken = {"on": True}
+
+    def flaky(ctx, args):  # type: ignore[no-untyped-def]
+        if broken["on"]:
+            raise RuntimeError("bug, fixed later")
+        return [Reply("修好了")]
+
+    chat.core.registry.command(Command("flaky", "test", EVERYONE, run=flaky, allow_unregistered=True))
+    msg = Incoming(platform="console", user_id="x3", chat_id="x3", text="/flaky", update_key="77")
+    _accept(chat, msg)
+    for attempt in range(1, inbox.MAX_ATTEMPTS + 1):
+        chat.core.process_pending()
+        chat.clock.advance(timedelta(seconds=inbox.backoff(attempt) + 1))
+    rows = inbox.parked(chat.core.db)
+    assert [(r.key, r.attempts, r.error) for r in rows] == [("77", inbox.MAX_ATTEMPTS, "RuntimeError")]
+    broken["on"] = False
+    assert inbox.retry_parked(chat.core.db, rows[0].id, chat.clock.now())
+    assert not inbox.retry_parked(chat.core.db, rows[0].id, chat.clock.now())  # pending now
+    done = chat.core.process_pending()
+    assert done[0].outcome.replies[0].text == "修好了" and inbox.parked(chat.core.db) == []

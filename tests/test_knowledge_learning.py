@@ -194,3 +194,18 @@ def test_admin_cli_links_in_one_step_and_reports_stats(tmp_path, clock) -> None:
         v = svc.shared(s).answer("村里宽带咋个装")
         assert v.best is not None and v.best.entry.id == "hotline-12345"
     core.db.dispose()
+
+
+def test_admin_links_a_forwarded_question_with_one_tap(chat) -> None:  # type: ignore[no-untyped-def]
+    out = chat.send("cadre1", "社保卡丢了咋补办")
+    assert "没有找到" in out
+    card = chat.press("cadre1", "转给管理员")
+    assert "-> admin: 【政策提问转交】" in card and "[加为问法：" in card
+    label = card.split("[加为问法：", 1)[1].split("]", 1)[0]
+    assert "已把问题 1 加为" in chat.press("admin", f"加为问法：{label}")
+    with chat.core.db.session() as s:
+        q = s.scalars(select(KbQuestion)).one()
+        linked = q.entry_id
+    assert linked is not None
+    again = chat.send("cadre2", "社保卡丢了咋补办")
+    assert "没有找到" not in again and label[:6] in again

@@ -2,10 +2,11 @@
 
 No weight or threshold was fitted on this half (bench/kb_tune.py reads only the tune half
 and the earlier set). The bars are the levels the shipped matcher reaches there, so this
-fails when quality regresses; they are below the goals of issue #12 (top-1 90 %, villagers
-85 %, out-of-scope false answers 2 %), which the matcher does not reach yet — see
-docs/knowledge.md. The full figures, per category and against the baselines, are printed by
-bench/kb_bench.py.
+fails when quality regresses. Two goals of issue #12 are met and asserted at the goal:
+out-of-scope false answers ≤ 2 % and top-1 on long messages ≥ 80 %. Two are not reached
+yet and are asserted at the level reached — top-1 overall (goal 90 %) and for villagers
+(goal 85 %); see docs/knowledge.md. The full figures, per category and against the
+baselines, are printed by bench/kb_bench.py.
 """
 
 from __future__ import annotations
@@ -45,18 +46,18 @@ def test_the_test_half_is_big_and_varied(test_half: list[Item]) -> None:
 
 
 def test_right_entry_ranked_first(tallies: dict[str, Tally]) -> None:
-    assert tallies["all"].rate("top1") >= 0.85
-    assert tallies["cadre"].rate("top1") >= 0.88
-    assert tallies["villager"].rate("top1") >= 0.75
-    assert tallies["long"].rate("top1") >= 0.80
+    assert tallies["all"].rate("top1") >= 0.86  # goal 0.90, not reached
+    assert tallies["cadre"].rate("top1") >= 0.90
+    assert tallies["villager"].rate("top1") >= 0.78  # goal 0.85, not reached
+    assert tallies["long"].rate("top1") >= 0.80  # the goal
 
 
 def test_answers_are_given_and_rarely_wrong(tallies: dict[str, Tally]) -> None:
     t = tallies["all"]
     assert t.rate("right") >= 0.65  # answered outright with the right entry
-    assert (t.right + t.chosen) / t.n_in >= 0.83  # or the right entry among the offered ones
-    assert t.rate("wrong") <= 0.05
-    assert t.rate("oos_answer") <= 0.06  # out-of-scope questions answered anyway
+    assert (t.right + t.chosen) / t.n_in >= 0.85  # or the right entry among the offered ones
+    assert t.rate("wrong") <= 0.03
+    assert t.rate("oos_answer") <= 0.02  # out-of-scope questions answered anyway: the goal
 
 
 def test_beats_plain_bm25_over_the_same_phrasings(test_half: list[Item],
@@ -78,4 +79,4 @@ def test_beats_plain_bm25_over_the_same_phrasings(test_half: list[Item],
     bm25 = BM25Okapi([tok(" ".join(e.phrasings)) for e in entries])
     inscope = [it for it in test_half if it.in_scope]
     hits = sum(entries[int(np.argmax(bm25.get_scores(tok(it.q))))].id in it.expected for it in inscope)
-    assert tallies["all"].rate("top1") >= hits / len(inscope) + 0.08
+    assert tallies["all"].rate("top1") >= hits / len(inscope) + 0.10

@@ -23,6 +23,10 @@ from kb_eval import load_routes  # noqa: E402
     "我想申请低保",                     # a wish, said as a statement
     "危房改造",                         # a bare topic
     "张驻村为什么总不来",               # a question, even if it is a grievance too
+    "交好多钱才能参加医保",             # 好多 inside the clause, after 交: "how much"
+    "收入好多以上就不算困难户",         # 好多以上: "above how much"
+    "开会要提前好多天通知",             # 提前好多天: "how many days ahead"
+    "上个月举报了 到现在都没人回 咋回事",  # a complaint already made: how it goes on
 ])
 def test_villager_questions_go_to_the_base_not_the_complaint_form(text: str) -> None:
     assert route(text, "villager") == Route.ASK_KB
@@ -35,6 +39,8 @@ def test_villager_questions_go_to_the_base_not_the_complaint_form(text: str) -> 
     "凭什么他家能吃低保我家不能 太不公平了",  # rhetorical: a grievance, not a question
     "路灯都坏了一个月了 为啥还不修",
     "工作队的人来拍个照就走了，啥事也不办",  # 啥…也: "nothing at all", not a question
+    "好多人都没领到补贴",               # 好多 = "many", not "how much"
+    "等了好多天了还没人来修",
 ])
 def test_villager_grievances_get_the_complaint_offer(text: str) -> None:
     assert route(text, "villager") == Route.OFFER_COMPLAINT

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy.orm import Session
 
 from conversations.complaints.buttons import offer_button as complaint_button
-from core.callbacks import CallbackData
+from core.callbacks import CallbackData, CallbackError
 from core.context import Ctx
 from core.messages import Button, Incoming, Reply, buttons_row
 from core.registry import Command, Dialog, Registry, Replies, Turn
@@ -47,6 +47,15 @@ class ChoiceButton(CallbackData, prefix="kc"):
 
     question_id: int
     index: int
+
+
+@dataclass(frozen=True)
+class LinkButton(CallbackData, prefix="kl"):
+    """[加为问法：…] on a question forwarded to an administrator: the question becomes a
+    phrasing of that entry (as `admin kb-link`), in one tap."""
+
+    question_id: int
+    entry_id: str
 
 
 class AskDialog(Dialog):
@@ -117,10 +126,32 @@ def forward(ctx: Ctx, question_id: int) -> Replies:
         return [Reply(T.NO_ADMIN)]
     text = T.FORWARD_TO_ADMIN.format(id=q.id, asker=svc.asker_label(ctx.session, q),
                                      question=svc.for_display(q.text))
+    buttons = _link_buttons(ctx, q)
     for m in admins:
-        ctx.notify(f"kb:{q.id}:fwd:m{m.id}", Reply(text), member_id=m.id)
+        ctx.notify(f"kb:{q.id}:fwd:m{m.id}", Reply(text, buttons=buttons), member_id=m.id)
     ctx.audit("kb.forward", subject=f"kb_question:{q.id}")
     return [Reply(T.FORWARDED.format(names="、".join(m.name for m in admins)))]
+
+
+def _link_buttons(ctx: Ctx, q: KbQuestion) -> list[list[Button]]:
+    """One button per entry the question most likely belongs to (ids too long for a
+    button's data are left to `admin kb-link`)."""
+    rows = []
+    for e in svc.link_suggestions(ctx.session, q):
+        try:
+            data = LinkButton(q.id, e.id).pack()
+        except (ValueError, CallbackError):
+            continue
+        rows.append([Button(T.BTN_LINK.format(question=e.question[:T.LINK_LABEL_CHARS]), data)])
+    return rows
+
+
+def on_link(ctx: Ctx, pressed: LinkButton) -> Replies:
+    r = svc.link_by_button(ctx.session, ctx.require_actor(), str(pressed.question_id),
+                           pressed.entry_id, ctx.now)
+    ctx.audit("kb.link", subject=f"kb_question:{r.question.id}", entry=r.entry.id)
+    return [Reply(T.LINKED.format(id=r.question.id, entry=r.entry.question) if r.added
+                  else T.LINKED_ALREADY.format(id=r.question.id, entry=r.entry.question))]
 
 
 def free_text(ctx: Ctx, text: str) -> Replies | None:
@@ -157,5 +188,6 @@ def register(reg: Registry) -> None:
                         aliases=T.ALIAS_RELOAD, order=90))
     reg.callback(QuestionButton, on_question_button)
     reg.callback(ChoiceButton, on_choice)
+    reg.callback(LinkButton, on_link)
     reg.text(60, free_text)
     reg.tick("knowledge.refresh", refresh_tick)

@@ -50,8 +50,12 @@ ALREADY_FORWARDED = "这个问题已经转给管理员了，请耐心等待答�
 NO_ADMIN = "暂时没有可以转交的管理员，您的问题已经记录，管理员上线后会看到。"
 FORWARDED = "已转给管理员（{names}），管理员会尽快答复您。"
 FORWARD_TO_ADMIN = ("【政策提问转交】编号 {id}\n提问人：{asker}\n问题：{question}\n"
-                    "知识库没能回答。请联系提问人答复；需要补充到知识库时，"
-                    "用 admin kb-import 导入新条目（见 docs/knowledge.md）。")
+                    "知识库没能回答。请联系提问人答复。已有条目能回答的，点下面的条目把这句话"
+                    "加为它的问法；需要新条目时，用 admin kb-import 导入（见 docs/knowledge.md）。")
+BTN_LINK = "加为问法：{question}"
+LINK_LABEL_CHARS = 18
+LINKED = "已把问题 {id} 加为「{entry}」的问法，以后这样问会直接回答。"
+LINKED_ALREADY = "「{entry}」已有这个问法；问题 {id} 已标记为处理过。"
 
 # -- /reload ------------------------------------------------------------------------------------
 RELOADED = "知识库已重新加载，共 {n} 条。其他运行中的机器人进程会在下一次有人提问时自动更新。"

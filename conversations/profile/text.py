@@ -59,6 +59,7 @@ ADMIN_ERRORS = errors("admin", {
     "team_exists": "已经有叫「{name}」的工作队了。",
     "member_not_found": "找不到编号为 {member_id} 的成员。用 admin list-members 查看。",
     "member_inactive": "{name}（{member_id}）已经是停用状态。",
+    "parked_not_found": "没有编号为 {row_id} 的搁置消息。用 admin parked 查看。",
     "purge_active": "{name}（{member_id}）还没有停用，不能删除个人信息。先用 admin deactivate 停用。",
     "purged_already": "编号 {member_id} 的个人信息已经删除过了。",
     "purge_too_early": ("编号 {member_id} 停用还不满 {days} 天（保留期），{until} 之后才能删除个人信息。"
