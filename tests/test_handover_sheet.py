@@ -181,27 +181,28 @@ def test_a_term_closes_without_the_sheet_only_with_an_admins_reason(sheet) -> No
 
 # -- the registry other features plug into ---------------------------------------------------------
 def test_another_feature_contributes_its_items_through_the_registry(sheet) -> None:  # type: ignore[no-untyped-def]
-    """What issue #14 does for households and monitoring cases, without editing #15's code."""
+    """What a feature does to put its own things on the sheet, without editing #15's code
+    (the households feature does it for real: tests/test_handover_households.py)."""
     chat, hid, _ = sheet
     moved: list[tuple[int, int]] = []
 
     def reassign(s: Session, ref_id: int, successor: Member, now: datetime) -> None:
         moved.append((ref_id, successor.id))
 
-    @handover.item_source("household", title="结对农户", order=30, transfer=reassign)
-    def households_of(s: Session, m: Member) -> list[handover.OpenItem]:
-        return [handover.OpenItem(7, "孙大伯户（脱贫户，共同走访）")] if m.name == "赵驻村" else []
+    @handover.item_source("standin", title="代管的集体资产", order=90, transfer=reassign)
+    def assets_of(s: Session, m: Member) -> list[handover.OpenItem]:
+        return [handover.OpenItem(7, "村集体光伏电站运维合同")] if m.name == "赵驻村" else []
 
     try:
         out = chat.send("cadre2", "/handover")
-        assert "【结对农户】" in out and "孙大伯户（脱贫户，共同走访）" in out
+        assert "【代管的集体资产】" in out and "村集体光伏电站运维合同" in out
         press_data(chat, "leader", SuccessorButton(hid, member_id(chat, "张驻村")).pack())
         press_data(chat, "cadre1", SheetButton("a", hid).pack())
         assert moved == [(7, member_id(chat, "张驻村"))]
         with pytest.raises(ValueError):
-            handover.item_source("file", title="x")(households_of)
+            handover.item_source("file", title="x")(assets_of)
     finally:
-        handover._SOURCES.pop("household", None)  # noqa: SLF001
+        handover._SOURCES.pop("standin", None)  # noqa: SLF001
 
 
 def member_id(chat: ChatHarness, name: str) -> int:
