@@ -138,10 +138,8 @@ WAITING_NONE = "【待议事项】暂无。项目申报、追加资金和提交�
 TO_RECORD_HEAD = "【待记录决定】{names}"
 LAST_HEAD = "【最近决定】{name}："
 MINUTES_LINE = "会议纪要：{text}"
-MINUTES_MEDIA = "（纪要照片 {n} 张）"
 FOOT_MANAGER = "会后点「记录决定」逐项记下结果，记下后自动向村民公示。"
 BTN_RECORD = "记录决定：{name}"
-BTN_AGENDA = "议程：{name}"
 BTN_MINUTES = "纪要：{name}"
 BTN_CALL = "加开会议"
 BTN_TIME = "改会议时间"
@@ -181,7 +179,8 @@ def decisions_notice(name: str, lines: list[str], *, villager: bool, minutes: bo
     tail = "对决定有意见，可以向村委会或驻村工作队反映，也可以发送 /complain 反映。" if villager else \
         "通过的项目可以开工（/projects），决定已向本村村民公示。"
     body = "\n".join(lines) if lines else "（这次会议没有需要表决的事项）"
-    return f"{head}\n{body}\n{tail}"
+    kept = "\n会议纪要已存档，发送 /council 查看。" if minutes and not villager else ""
+    return f"{head}\n{body}{kept}\n{tail}"
 
 
 # -- recording decisions (dialog) -----------------------------------------------------------
