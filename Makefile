@@ -41,6 +41,7 @@ bench: $(STAMP)          ## print the benchmark figures (a few minutes)
 	$(PY) bench/kb_bench.py
 	$(PY) bench/recurrence_bench.py
 	$(PY) bench/digest_bench.py --deliver
+	$(PY) bench/council_bench.py
 	$(PY) bench/web_bench.py
 	$(PY) bench/households_bench.py
 

@@ -5,6 +5,7 @@ Input lines:
   alice: [批准]             alice presses the button labelled 批准 on the last message showing it
   alice: @location 26.25,107.51   alice shares a location
   alice: @photo FILE_ID 说明        alice sends a photo (optional caption)
+  alice: @voice FILE_ID     alice sends a voice note
   alice: @sticker           alice sends a sticker (something that is not text)
   !clock 2026-12-01 08:00   set the clock (team time zone), run what is due, deliver it
   # a comment               ignored
@@ -187,6 +188,10 @@ class ConsoleChannel:
             parts = text.split(maxsplit=2)
             file_id = parts[1] if len(parts) > 1 else "console-photo"
             return Incoming(**base, photos=[file_id], text=parts[2] if len(parts) > 2 else None)
+        if text.startswith("@voice"):
+            parts = text.split(maxsplit=1)
+            return Incoming(**base, voice=parts[1] if len(parts) > 1 else "console-voice",
+                            other_kind="voice")
         if text.startswith("@sticker"):
             return Incoming(**base, other_kind="sticker")
         return Incoming(**base, text=text)
@@ -235,7 +240,8 @@ class ConsoleChannel:
             self._print("   （发送位置：@location 纬度,经度）")
         for att in reply.attachments:
             if att.file_id is not None:  # a user's upload: the console can only name it
-                self._print(f"   （{'照片' if att.kind == 'photo' else '文件'}：{att.file_id}）")
+                label = {"photo": "照片", "voice": "语音"}.get(att.kind, "文件")
+                self._print(f"   （{label}：{att.file_id}）")
             else:
                 assert att.path is not None
                 self._print(f"   （{'图片' if att.kind == 'photo' else '文件'}已保存："

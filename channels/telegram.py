@@ -90,6 +90,8 @@ def to_incoming(update: Update) -> Incoming | None:
     elif m.document is not None:
         msg.document = m.document.file_id
         msg.text = m.caption
+    elif m.voice is not None:
+        msg.voice, msg.other_kind = m.voice.file_id, "voice"
     else:
         msg.other_kind = next((k for k in ("sticker", "voice", "video", "animation", "audio",
                                            "video_note", "contact", "poll") if getattr(m, k, None)),
@@ -244,11 +246,13 @@ class TelegramChannel:
                 return await self._album(chat_id, part["file_ids"])
             return await self._file(chat_id, part)
         except Exception as exc:
-            return _result(exc, stored_file=kind in ("photo", "document") and bool(part.get("file_id")))
+            return _result(exc, stored_file=kind in ("photo", "document", "voice")
+                           and bool(part.get("file_id")))
 
     async def _file(self, chat_id: str, part: Part) -> R:
         caption, markup = part.get("text") or None, _markup(part.get("markup"))
-        send = self.bot.send_photo if part["kind"] == "photo" else self.bot.send_document
+        send = {"photo": self.bot.send_photo, "voice": self.bot.send_voice}.get(
+            part["kind"], self.bot.send_document)
         if part.get("file_id"):
             try:
                 m = await send(chat_id, part["file_id"], caption=caption, reply_markup=markup)

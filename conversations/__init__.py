@@ -15,4 +15,9 @@ FEATURES: tuple[str, ...] = (
     "conversations.reminders",
     "conversations.web",
     "conversations.households",
+    "conversations.handover",
+    "conversations.council",
+    "conversations.tasks",
+    "conversations.projects",
+    "conversations.summaries",
 )

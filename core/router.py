@@ -92,7 +92,7 @@ class Router:
             return self._on_command(ctx, state_row, *cmd)
         if state_row is not None:
             if not (msg.text and msg.text.strip()) and not msg.location and not msg.photos \
-                    and not msg.document:
+                    and not msg.document and not msg.voice:
                 return [Reply(T.NEED_TEXT if msg.other_kind else T.EMPTY)]
             return self._step(ctx, state_row)
         if ctx.deactivated:

@@ -10,8 +10,10 @@ Choices (admins can edit each series per team; sources in /work/shared/DOMAIN.md
   (``workdays_only``), not moved: a study session moved into the next week collides
   with the next one.
 * 乡镇工作例会 — first Monday 09:00, shifted on holidays (Oct: 10-05 → 10-08).
-* 村民代表会议 — "at least once a quarter": 15th of the first month of each
-  quarter, 09:00, shifted. Three days' notice plus the evening before.
+* 村民代表会议 — "at least once a quarter": 15th of the second month of each
+  quarter (Feb, May, Aug, Nov), 09:00, shifted. Three days' notice plus the evening
+  before. (The first month would put January's on the same morning as the yearly
+  村民会议; the middle month also leaves the quarter's first weeks to prepare.)
 * 村民会议 — "at least once a year, announced 10 days ahead": 15 January 09:00
   (before Spring Festival travel peaks, after year-end reports), shifted, with a
   10-days-before-at-09:00 lead for the public notice.
@@ -25,8 +27,19 @@ Choices (admins can edit each series per team; sources in /work/shared/DOMAIN.md
 * 任期轮换提醒 — a daily 09:00 check of members' term ends (60/30/15 days before; the
   15-day stage opens the handover checklist).
 
-The two villager meetings depend on each village's own calendar, so they are seeded
-*paused*: a leader turns one on with /events or adds the real date with /addevent.
+The two villager meetings are kind "council" and active from the start (issue #15: a
+paused default reminded nobody): each notice carries the agenda built from what waits
+for the council, and the village moves the dates with /council (改时间).
+
+Deadlines from provincial practice (kind "deadline", only to those who have not
+submitted yet, with one button that opens the drafted record):
+
+* 工作记实提醒 — the monthly work record is due by the 28th: the 25th at 09:00, shifted
+  to the next working day (at worst the 28th itself).
+* 半年 / 年度工作总结提醒 — due 5 July and 5 January: a week ahead, 28 June and 29 December
+  at 09:00, shifted (29 Dec to 4 Jan is never all holiday, so it stays before the 5th).
+* 民生任务进展提醒 (kind "task_progress") — the 22nd at 10:00, shifted: each owner of an
+  open livelihood task without progress this month is asked for it, one message back.
 
 Audience role names are the values of ``services.roles.Role`` (first_secretary,
 cadre, team_leader, supervisor, admin, villager), so a series' audience can be matched
@@ -53,7 +66,9 @@ class SeriesTemplate:
     spec: Recurrence
     leads: tuple[Lead, ...]
     audience: tuple[str, ...]
-    kind: str = "event"  # event | report_reminder | quota_warning | digest | weekly_digest | rotation
+    # event | report_reminder | quota_warning | digest | weekly_digest | rotation, and the
+    # kinds features register with reminders.dispatch.kind (council, deadline, task_progress)
+    kind: str = "event"
     active: bool = True
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,6 +103,7 @@ def default_series(tz: str = DEFAULT_TZ, digest_time: str = "08:00") -> list[Ser
     """The series every team starts with, in ``tz`` (default Asia/Shanghai)."""
     leaders = (Role.TEAM_LEADER.value, Role.FIRST_SECRETARY.value)
     team = (Role.FIRST_SECRETARY.value, Role.CADRE.value)
+    reporting = (Role.CADRE.value, Role.FIRST_SECRETARY.value)
     return [
         SeriesTemplate(
             "poverty_monitoring_meeting", "每月防返贫监测会议",
@@ -106,13 +122,35 @@ def default_series(tz: str = DEFAULT_TZ, digest_time: str = "08:00") -> list[Ser
         ),
         SeriesTemplate(
             "villager_representative_meeting", "村民代表会议",
-            Recurrence("quarterly", time="09:00", month=1, day=15, tz=tz, shift_holidays=True),
-            (Lead(days=3, at="09:00"), DAY_BEFORE_18), (*team, Role.VILLAGER.value), active=False,
+            Recurrence("quarterly", time="09:00", month=2, day=15, tz=tz, shift_holidays=True),
+            (Lead(days=3, at="09:00"), DAY_BEFORE_18), (*team, Role.TEAM_LEADER.value, Role.VILLAGER.value),
+            kind="council",
         ),
         SeriesTemplate(
             "villager_meeting", "村民会议",
             Recurrence("yearly", time="09:00", month=1, day=15, tz=tz, shift_holidays=True),
-            (Lead(days=10, at="09:00"), DAY_BEFORE_18), (*team, Role.VILLAGER.value), active=False,
+            (Lead(days=10, at="09:00"), DAY_BEFORE_18), (*team, Role.TEAM_LEADER.value, Role.VILLAGER.value),
+            kind="council",
+        ),
+        SeriesTemplate(
+            "task_progress", "民生任务进展提醒",
+            Recurrence("monthly", time="10:00", day=22, tz=tz, shift_holidays=True),
+            (Lead(),), tuple(sorted(r.value for r in TEAM_ROLES)), kind="task_progress",
+        ),
+        SeriesTemplate(
+            "monthly_record_deadline", "工作记实提醒（每月28日前报送）",
+            Recurrence("monthly", time="09:00", day=25, tz=tz, shift_holidays=True),
+            (Lead(),), reporting, kind="deadline",
+        ),
+        SeriesTemplate(
+            "half_year_report_deadline", "半年工作总结提醒（7月5日前报送）",
+            Recurrence("yearly", time="09:00", month=6, day=28, tz=tz, shift_holidays=True),
+            (Lead(),), reporting, kind="deadline",
+        ),
+        SeriesTemplate(
+            "annual_report_deadline", "年度工作总结提醒（1月5日前报送）",
+            Recurrence("yearly", time="09:00", month=12, day=29, tz=tz, shift_holidays=True),
+            (Lead(),), reporting, kind="deadline",
         ),
         SeriesTemplate(
             "daily_log_reminder", "工作日志提醒",

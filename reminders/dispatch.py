@@ -21,6 +21,7 @@ from sqlalchemy import Text, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from conversations.handover.text import sheet_text
 from conversations.reminders import text as T
 from conversations.reminders.buttons import RunButton
 from core import outbox
@@ -150,21 +151,42 @@ def _rotation(t: Tick, row: EventSeries, due: Due) -> None:
             continue
         stage = min(x for x in stages if left <= x)
         h = handover.open_handover(t.s, m, t.now) if left <= t.st.handover_days else None
+        if h is not None:
+            handover.sync_items(t.s, h, t.now)
         tail = T.HANDOVER_OPEN if h is not None else T.HANDOVER_PREPARE
         buttons = [[Button(T.BTN_HANDOVER, RunButton("handover").pack())]] if h is not None else []
         people = {m.id: "self"}
         for other in others:
             people.setdefault(other.id, "other")
+        sheet = "\n" + sheet_text(t.s, h, t.now) if h is not None else ""
         for mid, who in people.items():
-            text = T.term_ending(m.name, m.term_end, left, own=who == "self")
-            if h is not None:
-                text += "\n" + T.handover_sheet(h, m.name)
+            text = T.term_ending(m.name, m.term_end, left, own=who == "self") + sheet
             t.put(f"ro:{m.id}:{m.term_end:%Y%m%d}:{stage}:m{mid}", Reply(text + tail, buttons=buttons),
                   Recipient(member_id=mid), due)
 
 
-HANDLERS: dict[str, Callable[[Tick, EventSeries, Due], None]] = {
+Handler = Callable[[Tick, EventSeries, Due], None]
+HANDLERS: dict[str, Handler] = {
     "event": _event, "report_reminder": _report, "quota_warning": _quota, "rotation": _rotation}
+# Modules whose import registers more kinds with `kind` (loaded before the first tick).
+KIND_PROVIDERS = ["conversations.council.notices", "conversations.tasks.notices",
+                  "conversations.summaries.notices"]
+
+
+def kind(name: str) -> Callable[[Handler], Handler]:
+    """Register the handler of a series kind a feature owns (its module must be listed in
+    KIND_PROVIDERS): `@dispatch.kind("council") def notice(t, row, due): ...`."""
+    def wrap(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+    return wrap
+
+
+def _load_kinds() -> None:
+    from importlib import import_module
+
+    for mod in KIND_PROVIDERS:
+        import_module(mod)
 
 
 # -- digests: batched over every team due at this tick --------------------------------------
@@ -239,6 +261,7 @@ def run(s: Session, now: datetime, st: Settings, commands: frozenset[str] = froz
     nothing due costs one SELECT and the watermark UPDATE.
     """
     grace = timedelta(hours=st.outbox_grace_hours)
+    _load_kinds()
     if st.reminders_seed_defaults:
         seed_missing_teams(s, now, grace, st.digest_time)
     heads = s.execute(select(EventSeries.id, EventSeries.active, EventSeries.created_at,

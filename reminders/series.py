@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reminders.defaults import default_series
@@ -62,7 +62,28 @@ def seed_missing_teams(s: Session, now: datetime, grace: timedelta, digest_time:
     teams = s.scalars(select(Team).where(Team.active.is_(True), Team.id.not_in(seeded))).all()
     for team in teams:
         ensure_defaults(s, team, now, digest_time, since=max(team.created_at, now - grace))
+    _backfill_once(s, now, digest_time)
     return len(teams)
+
+
+_BACKFILLED: set[str] = set()
+
+
+def _backfill_once(s: Session, now: datetime, digest_time: str) -> None:
+    """Once per process and database: teams seeded before a release added a default
+    series get the new one (defaults are never deleted, only paused, so a missing key
+    was never created). It starts now: nothing from before is sent."""
+    url = str(s.get_bind().url)
+    if url in _BACKFILLED:
+        return
+    keys = [t.key for t in default_series()]
+    have = dict(s.execute(select(EventSeries.team_id, func.count(EventSeries.key.distinct()))
+                          .where(EventSeries.key.in_(keys)).group_by(EventSeries.team_id)).all())
+    short = [tid for tid, n in have.items() if n < len(keys)]
+    for i in range(0, len(short), 500):
+        for team in s.scalars(select(Team).where(Team.id.in_(short[i:i + 500]), Team.active.is_(True))):
+            ensure_defaults(s, team, now, digest_time)
+    _BACKFILLED.add(url)
 
 
 # -- reading a row ----------------------------------------------------------------------

@@ -25,10 +25,15 @@ from services.errors import UserError
 
 SheetData = tuple[list[str], list[list[Any]], list[int]]
 SheetFn = Callable[[Session, int, date], SheetData]
+# A sheet over any set of teams: the team workbook passes one, a county workbook all of
+# the county's (register_teams_sheet; read back with teams_sheets()).
+TeamsSheetFn = Callable[[Session, list[int], date], SheetData]
 
 # Modules whose import registers sheets. Leave, complaints...: add yours here.
 SHEET_PROVIDERS: list[str] = ["conversations.reports.sheets", "conversations.attendance.sheets",
-                               "conversations.leave.sheet", "conversations.households.sheets"]
+                               "conversations.leave.sheet", "conversations.households.sheets",
+                               "conversations.council.sheet", "conversations.tasks.sheet",
+                               "conversations.projects.sheet", "conversations.handover.sheet"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,22 @@ def register_sheet(name: str, fn: SheetFn, order: int = 100) -> None:
     if len(name) > 31 or any(c in name for c in "[]:*?/\\"):
         raise ValueError(f"bad sheet name {name!r}")
     _SHEETS[name] = _Sheet(order, name, fn)
+
+
+_TEAMS_SHEETS: dict[str, tuple[int, TeamsSheetFn]] = {}
+
+
+def register_teams_sheet(name: str, fn: TeamsSheetFn, order: int = 100) -> None:
+    """A sheet written over a list of team ids: it joins the team workbook (one team) and
+    is offered to workbooks of many teams (a county's) through `teams_sheets()`."""
+    register_sheet(name, lambda s, team_id, month: fn(s, [team_id], month), order)
+    _TEAMS_SHEETS[name] = (order, fn)
+
+
+def teams_sheets() -> list[tuple[str, TeamsSheetFn]]:
+    """Every sheet that can be written over many teams, in workbook order."""
+    _load_providers()
+    return [(name, fn) for name, (_, fn) in sorted(_TEAMS_SHEETS.items(), key=lambda x: (x[1][0], x[0]))]
 
 
 def sheets() -> list[str]:

@@ -123,7 +123,8 @@ def get_report(session: Session, member_id: int, day: date) -> DailyReport | Non
 
 def snapshot(r: DailyReport) -> dict[str, Any]:
     return {**{f: getattr(r, f) for f in FIELDS}, "households_count": r.households_count,
-            "photos": list(r.photos or []), "updated_at": r.updated_at.isoformat()}
+            "photos": list(r.photos or []), "voices": list(r.voices or []),
+            "updated_at": r.updated_at.isoformat()}
 
 
 def member_reports(session: Session, member_id: int, offset: int = 0,
@@ -171,12 +172,12 @@ def missing_reporters(session: Session, team_id: int, day: date) -> list[Member]
 
 # -- writing ----------------------------------------------------------------------------
 def empty_draft(day: date) -> dict[str, Any]:
-    return {"date": day.isoformat(), **{f: "" for f in FIELDS}, "photos": []}
+    return {"date": day.isoformat(), **{f: "" for f in FIELDS}, "photos": [], "voices": []}
 
 
 def draft_from(r: DailyReport) -> dict[str, Any]:
     return {"date": r.report_date.isoformat(), **{f: getattr(r, f) or "" for f in FIELDS},
-            "photos": list(r.photos or [])}
+            "photos": list(r.photos or []), "voices": list(r.voices or [])}
 
 
 def save_report(session: Session, *, member: Member, day: date, draft: dict[str, Any],
@@ -184,19 +185,20 @@ def save_report(session: Session, *, member: Member, day: date, draft: dict[str,
     """Create, edit (replace fields) or append to the member's report for `day`."""
     values = {f: (draft.get(f) or "").strip() for f in FIELDS}
     photos = [p for p in draft.get("photos") or [] if isinstance(p, str)]
+    voices = [v for v in draft.get("voices") or [] if isinstance(v, str)]
     existing = get_report(session, member.id, day)
     if mode == "append" and existing is not None:
-        if not any(values.values()) and not photos:
+        if not any(values.values()) and not photos and not voices:
             raise UserError("reports.append_empty")
-    elif not values["done"]:
-        raise UserError("reports.done_empty")
+    elif not values["done"] and not voices:
+        raise UserError("reports.done_empty")  # a voice note alone is a day's log (#15)
     if existing is None:
         if mode == "edit":
             raise UserError("reports.edit_gone")
         r = DailyReport(member_id=member.id, team_id=member.team_id, report_date=day,
-                        created_at=now, photos=[])
+                        created_at=now, photos=[], voices=[])
         session.add(r)
-        _apply(r, values, photos, replace=True)
+        _apply(r, values, photos, voices, replace=True)
     else:
         if mode == "new" and existing.submitted:
             raise UserError("reports.already_submitted", day=day)
@@ -205,7 +207,7 @@ def save_report(session: Session, *, member: Member, day: date, draft: dict[str,
                                        reason="append" if mode == "append" else "edit",
                                        content=snapshot(existing)))
         r = existing
-        _apply(r, values, photos, replace=mode != "append")
+        _apply(r, values, photos, voices, replace=mode != "append")
     r.households_count = households_count(r.households, r.done)
     r.submitted, r.updated_at = True, now
     r.submitted_at = r.submitted_at or now
@@ -213,7 +215,8 @@ def save_report(session: Session, *, member: Member, day: date, draft: dict[str,
     return r
 
 
-def _apply(r: DailyReport, values: dict[str, str], photos: list[str], *, replace: bool) -> None:
+def _apply(r: DailyReport, values: dict[str, str], photos: list[str], voices: list[str], *,
+           replace: bool) -> None:
     for f in FIELDS:
         new = values[f]
         old = getattr(r, f) or ""
@@ -223,6 +226,22 @@ def _apply(r: DailyReport, values: dict[str, str], photos: list[str], *, replace
             setattr(r, f, f"{old}\n{new}" if old else new)
     r.photos = photos if replace else [*(r.photos or []), *[p for p in photos
                                                              if p not in (r.photos or [])]]
+    r.voices = voices if replace else [*(r.voices or []), *[v for v in voices
+                                                             if v not in (r.voices or [])]]
+
+
+def add_voice(session: Session, member: Member, day: date, file_id: str,
+              now: datetime) -> DailyReport:
+    """A voice note sent outside any dialog joins the day's log (issue #15: cadres in
+    villages talk more than they type): added to the report, or the report itself when
+    there is none yet; the earlier content is kept as a revision like any append."""
+    existing = get_report(session, member.id, day)
+    draft = {**empty_draft(day), "voices": [file_id]}
+    mode = "append" if existing is not None and existing.submitted else "new"
+    if existing is not None and not existing.submitted:
+        draft = {**draft_from(existing), "voices": [*(existing.voices or []), file_id]}
+        mode = "edit"
+    return save_report(session, member=member, day=day, draft=draft, mode=mode, now=now)
 
 
 def revisions(session: Session, report_id: int) -> list[ReportRevision]:

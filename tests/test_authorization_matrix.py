@@ -21,6 +21,8 @@ from sqlalchemy import func, select
 
 from conversations.attendance.flow import MonthlyButton
 from conversations.complaints.buttons import NewComplaintButton, RateButton, TicketButton
+from conversations.council.buttons import CouncilButton
+from conversations.handover.buttons import ItemButton, SheetButton, SuccessorButton
 from conversations.households.buttons import (
     CaseButton,
     ConfirmButton,
@@ -30,26 +32,39 @@ from conversations.households.buttons import (
 )
 from conversations.knowledge.flow import ChoiceButton, LinkButton, QuestionButton
 from conversations.leave.buttons import LeaveButton
-from conversations.reminders.buttons import HandoverButton, RunButton, SeriesButton
+from conversations.projects.buttons import ProjectButton
+from conversations.reminders.buttons import RunButton, SeriesButton
 from conversations.reports.flow import MyReportsPage, OfferButton, ReportButton, TeamDayButton
+from conversations.summaries.buttons import SummaryButton
+from conversations.tasks.buttons import TaskButton
 from storage.models import (
     AuditEvent,
     CaseEvent,
     Complaint,
+    CouncilItem,
+    CouncilMeeting,
     DailyReport,
     EventSeries,
     Handover,
+    HandoverItem,
+    HandoverSheet,
     Household,
     KbImport,
     KbQuestion,
     LeaveRequest,
+    LivelihoodTask,
+    Member,
     MonitoringCase,
     MonitoringMeeting,
     MonthlyRecord,
     PendingReportText,
+    Project,
+    ProjectEntry,
+    TaskUpdate,
     Visit,
     VisitChoice,
     VisitConfirmation,
+    WorkSummary,
 )
 from tests.harness import ChatHarness
 from tests.households_support import household_id, load_register
@@ -74,6 +89,13 @@ class Ids:
     case: int
     meeting: int
     confirmation: int
+    council: int  # a meeting that took place, decisions not recorded (issue #15)
+    task: int  # an open task of 张驻村
+    checking: int  # a task of 张驻村 waiting for the leader's check
+    project: int  # a project waiting for the council
+    item: int  # an item on 赵驻村's handover sheet
+    successor: int  # 张驻村's member id (named as successor by a forged press)
+    summary: int  # 张驻村's annual work report, a draft
 
 
 @dataclass(frozen=True)
@@ -100,8 +122,20 @@ MATRIX: dict[str, Entry] = {
     # a digest's shortcut runs the command with the command's own roles; /handover and
     # /events are open to every member, each seeing their own team or county
     "rn": Entry(lambda i: [RunButton(c).pack() for c in ("reports", "approvals")]),
-    "ho": Entry(lambda i: [HandoverButton(i.handover, it).pack()
-                           for it in ("files", "projects", "visits", "signatures", "approval")]),
+    # issue #15: the council, the task list, projects, the handover sheet, work reports.
+    # [查看议程] and a task's or project's details are public to the village (the twin may),
+    # and [新增任务]/[申报项目] act on the presser's own team: those are in
+    # tests/test_issue15_wrong_actor.py.
+    "cn": Entry(lambda i: [CouncilButton(a, i.council).pack() for a in ("r", "m")]
+                + [CouncilButton(a, 0).pack() for a in ("c", "t")]),
+    "tk": Entry(lambda i: [TaskButton(a, i.task).pack() for a in ("p", "d", "cn", "md")]
+                + [TaskButton(a, i.checking).pack() for a in ("ok", "b")]),
+    "pj": Entry(lambda i: [ProjectButton(a, i.project).pack() for a in ("s", "p", "sp", "f", "d", "md")]),
+    "hs": Entry(lambda i: [SheetButton(a, i.handover).pack()
+                           for a in ("v", "n", "f", "a", "so", "si", "ok")]),
+    "hi": Entry(lambda i: [ItemButton(i.item).pack()]),
+    "hn": Entry(lambda i: [SuccessorButton(i.handover, i.successor).pack()]),
+    "sm": Entry(lambda i: [SummaryButton(a, i.summary).pack() for a in ("submit", "later")]),
     "hh": Entry(lambda i: [HouseholdButton(a, i.household).pack()
                            for a in ("view", "visit", "edit", "flag")]),
     "hv": Entry(lambda i: [VisitPickButton(i.choice, i.household).pack()]),
@@ -123,7 +157,18 @@ def _state(chat: ChatHarness) -> tuple[object, ...]:
             s.scalar(select(func.count()).select_from(DailyReport)),
             tuple(s.execute(select(PendingReportText.id, PendingReportText.used_at)).all()),
             tuple(s.execute(select(EventSeries.id, EventSeries.active)).all()),
-            tuple(s.execute(select(Handover.id, Handover.ticks)).all()),
+            tuple(s.execute(select(Handover.id, Handover.ticks, Handover.closed_at)).all()),
+            tuple(s.execute(select(HandoverSheet.id, HandoverSheet.successor_id, HandoverSheet.out_signed_at,
+                                   HandoverSheet.in_signed_at, HandoverSheet.approved_at)).all()),
+            tuple(s.execute(select(HandoverItem.id, HandoverItem.confirmed_at)).all()),
+            tuple(s.execute(select(CouncilMeeting.id, CouncilMeeting.status)).all()),
+            tuple(s.execute(select(CouncilItem.id, CouncilItem.decision)).all()),
+            tuple(s.execute(select(LivelihoodTask.id, LivelihoodTask.status, LivelihoodTask.council,
+                                   LivelihoodTask.owner_id)).all()),
+            s.scalar(select(func.count()).select_from(TaskUpdate)),
+            tuple(s.execute(select(Project.id, Project.status, Project.owner_id)).all()),
+            s.scalar(select(func.count()).select_from(ProjectEntry)),
+            tuple(s.execute(select(WorkSummary.id, WorkSummary.status)).all()),
             tuple(s.execute(select(KbQuestion.id, KbQuestion.unresolved, KbQuestion.forwarded,
                                    KbQuestion.entry_id)).all()),
             s.scalar(select(func.count()).select_from(KbImport)),
@@ -170,6 +215,7 @@ def team_a(chat: ChatHarness) -> tuple[ChatHarness, Ids]:
     chat.send("cadre2", "/confirmvisit")
     chat.send("admin", "/term 赵驻村 2026-12-20")
     chat.clock_to("2026-12-05 09:00")
+    extra = _issue15_records(chat)
     with chat.core.db.read() as s:
         ids = Ids(
             leave=s.scalars(select(LeaveRequest.id)).one(),
@@ -185,8 +231,41 @@ def team_a(chat: ChatHarness) -> tuple[ChatHarness, Ids]:
             case=s.scalars(select(MonitoringCase.id)).one(),
             meeting=s.scalars(select(MonitoringMeeting.id)).one(),
             confirmation=s.scalars(select(VisitConfirmation.id)).one(),
+            **extra,
         )
     return chat, ids
+
+
+def _issue15_records(chat: ChatHarness) -> dict[str, int]:
+    """Team A's council meeting (held, not recorded), tasks, a project, an item on the
+    handover sheet and a work report, made through the services as their owners would."""
+    from datetime import timedelta
+
+    from services import actors, council, handover, projects, summaries, tasks
+
+    now = chat.clock.now()
+    with chat.core.db.session() as s:
+        def who(user: str):  # type: ignore[no-untyped-def]
+            return actors.resolve(s, "console", user, now)
+
+        zhang = s.scalars(select(Member).where(Member.name == "张驻村")).one()
+        team = zhang.team
+        t_open = tasks.create(s, who("cadre1"), team, problem="村小学门口没有路灯", owner=zhang,
+                              due_month=date(2027, 3, 1), now=now)
+        t_check = tasks.create(s, who("cadre1"), team, problem="三组自来水水压低", owner=zhang,
+                               due_month=date(2027, 1, 1), now=now)
+        tasks.report_done(s, who("cadre1"), t_check, "水压正常", [], now)
+        p = projects.create(s, who("cadre1"), team, title="村东组道路硬化", fund_source="财政衔接资金",
+                            amount_fen=12_000_000, now=now)
+        m = council.call_meeting(s, who("leader"), team, "representative", now + timedelta(hours=1), now,
+                                 "村民代表会议（加开）")
+        m.scheduled_at = now - timedelta(hours=1)  # held; its decisions are still to be written
+        h = s.scalars(select(Handover)).one()
+        item = handover.add_files(s, h, who("cadre2"), ["2025年帮扶工作台账"], now)[0]
+        rec = summaries.draft(s, zhang, summaries.Period(2026, "year"), date(2026, 12, 5), now,
+                              lambda f: "草稿")
+        return {"council": m.id, "task": t_open.id, "checking": t_check.id, "project": p.id,
+                "item": item.id, "successor": zhang.id, "summary": rec.id}
 
 
 def test_every_kind_of_button_has_a_row_in_the_matrix(chat: ChatHarness) -> None:

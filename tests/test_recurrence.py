@@ -347,7 +347,9 @@ def test_due_windows_tile_without_gaps_or_duplicates():
 def test_default_series():
     series = default_series()
     titles = [s.title for s in series]
-    assert titles == ["每月防返贫监测会议", "每周五学习", "乡镇工作例会", "村民代表会议", "村民会议", "工作日志提醒",
+    assert titles == ["每月防返贫监测会议", "每周五学习", "乡镇工作例会", "村民代表会议", "村民会议",
+                      "民生任务进展提醒", "工作记实提醒（每月28日前报送）", "半年工作总结提醒（7月5日前报送）",
+                      "年度工作总结提醒（1月5日前报送）", "工作日志提醒",
                       "在村天数提醒", "组长每日简报", "组长每周简报", "任期轮换提醒"]
     assert len({s.key for s in series}) == len(series)
     for s in series:

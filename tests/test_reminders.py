@@ -214,20 +214,26 @@ def test_nothing_to_act_on_means_no_digest(demo: BotCore, clock) -> None:  # typ
         assert render(d) is None
 
 
-def test_handover_ticks_are_authorised_and_close_needs_completion(chat) -> None:  # type: ignore[no-untyped-def]
+def test_handover_sheet_is_signed_by_both_approved_and_only_then_closes(chat) -> None:  # type: ignore[no-untyped-def]
     chat.core.tick()
     chat.send("admin", "/term 赵驻村 2026-12-20")
     chat.clock_to("2026-12-05 09:00")
+    out = chat.send("cadre2", "/handover")
+    assert "接任人：未指定" in out and "[指定接任人]" not in out  # the outgoing member does not pick
+    chat.send("leader", "/handover")
+    chat.press("leader", "指定接任人")
+    assert "已指定张驻村为赵驻村的接任人" in chat.press("leader", "张驻村")
     chat.send("cadre2", "/handover")
-    for label in ("文件资料移交", "在建项目交接", "共同走访农户", "双方签字"):
-        chat.press("cadre2", f"✔ {label}")
-    assert "只能由管理员确认" in chat.press("cadre2", "✔ 乡镇审批")
-    assert "还没有完成" in chat.send("admin", "/closeterm 赵驻村")
+    chat.press("cadre2", "添加文件资料")
+    chat.send("cadre2", "2025年帮扶工作台账（纸质，村部档案柜）")
+    assert "离任方已签字" in chat.press("cadre2", "离任方签字")
+    assert "还没有完成（还差 3 步" in chat.send("admin", "/closeterm 赵驻村")
     chat.send("cadre1", "/handover")
-    for label in ("文件资料移交", "在建项目交接", "共同走访农户", "双方签字"):
-        chat.press("cadre1", f"✔ {label}")
+    chat.press("cadre1", "✔ 2025年帮扶工作台账（纸质，村部档…")
+    assert "接任方已签字" in chat.press("cadre1", "接任方签字")
+    assert "还没有完成（还差 1 步" in chat.send("admin", "/closeterm 赵驻村")
     chat.send("admin", "/handover")
-    assert "已全部完成" in chat.press("admin", "✔ 乡镇审批")
+    assert "已审批赵驻村的交接表" in chat.press("admin", "乡镇审批通过")
     assert "交接表已完成" in chat.send("admin", "/closeterm 赵驻村")
     assert "账号已经停用" in chat.send("cadre2", "/handover")
 
@@ -256,11 +262,11 @@ def test_admin_cli_manages_series_and_terms(tmp_path: Path) -> None:
                               text=True, cwd=ROOT, env=env, timeout=120)
 
     bot("add-village", "--county", "示范县", "--township", "示范镇", "--name", "幸福村")
-    assert "已添加 10 项默认提醒" in bot("create-team", "--name", "队1", "--village", "幸福村").stdout
+    assert "已添加 14 项默认提醒" in bot("create-team", "--name", "队1", "--village", "幸福村").stdout
     added = bot("event", "add", "--team", "队1", "--title", "村民议事会", "--when", "每月第一个周一 9:00 顺延",
                 "--audience", "villagers")
     assert "对象 驻村干部、第一书记、组长（队长）、村民" in added.stdout
     assert "已暂停：每周五学习" in bot("event", "pause", "--id", "2").stdout
     assert "每周五学习（已暂停）" in bot("event", "list", "--team", "队1").stdout
     assert "默认提醒不能删除" in bot("event", "remove", "--id", "1").stderr
-    assert "已删除：村民议事会" in bot("event", "remove", "--id", "11").stdout
+    assert "已删除：村民议事会" in bot("event", "remove", "--id", "15").stdout

@@ -177,30 +177,34 @@ def _open_handover(chat: ChatHarness) -> int:
         return s.scalars(select(Handover.id)).one()
 
 
-def test_handover_ticks_refuse_the_wrong_people(people: ChatHarness) -> None:
+def test_handover_buttons_refuse_the_wrong_people(people: ChatHarness) -> None:
+    """Every kind of handover button, forged by people who are no party to the sheet
+    (the full set per button kind is in tests/test_handover_sheet.py)."""
+    from conversations.handover.buttons import SheetButton, SuccessorButton
+
     chat = people
     hid = _open_handover(chat)
     twin = twin_of(chat, "赵驻村")  # villager id == the outgoing member's id
-    for user in (twin, "east_leader", "far_supervisor", "far_admin", "supervisor"):
-        out = press(chat, user, rb.HandoverButton(hid, "files").pack())
-        assert "只有离任的队员本人和同一工作队的接任队员可以确认" in out, user
-    assert len(refused_with(chat, "reminders.handover_not_party")) == 5
-    for user in (twin, "east_leader", "far_supervisor", "cadre2"):
-        assert "「乡镇审批」只能由管理员确认" in press(chat, user, rb.HandoverButton(hid, "approval").pack())
-    assert len(refused_with(chat, "reminders.handover_admin_item")) == 4
-    # an administrator of another county may not approve this county's handover
-    assert "这份交接表不在您管理的县" in press(chat, "far_admin", rb.HandoverButton(hid, "approval").pack())
-    assert refused_with(chat, "reminders.handover_admin_other_county") == [
-        f"member:{_member_id(chat, '邻管理')}"]
-    assert "您还没有注册" in press(chat, STRANGER, rb.HandoverButton(hid, "files").pack())
+    for user in (twin, "east_leader", "far_supervisor", "supervisor"):
+        out = press(chat, user, SuccessorButton(hid, _member_id(chat, "张驻村")).pack())
+        assert "只有本队组长或本县管理员可以指定接任人" in out, user
+    assert len(refused_with(chat, "handover.namers_only")) == 4
+    # an administrator of another county may neither name nor approve this county's handover
+    assert "这份交接表不在您管理的县" in press(chat, "far_admin", SheetButton("n", hid).pack())
+    assert "这份交接表不在您管理的县" in press(chat, "far_admin", SheetButton("ok", hid).pack())
+    assert refused_with(chat, "handover.other_county") == [f"member:{_member_id(chat, '邻管理')}"] * 2
+    for user in (twin, "east_leader", "far_supervisor", "cadre1"):
+        assert "只有离任的队员本人可以添加" in press(chat, user, SheetButton("f", hid).pack()), user
+    assert len(refused_with(chat, "handover.outgoing_only")) == 4
+    assert "您还没有注册" in press(chat, STRANGER, SheetButton("v", hid).pack())
     assert len(audits(chat, "button.unregistered")) == 1
-    assert "这份交接表不存在了" in press(chat, "cadre2", rb.HandoverButton(hid + 99, "files").pack())
-    assert CT.STALE_BUTTON in press(chat, "cadre2", f"ho:{hid}:everything")
-    with chat.core.db.session() as s:
-        assert s.get(Handover, hid).ticks == {}  # type: ignore[union-attr]
+    assert "这份交接表不存在了" in press(chat, "cadre2", SheetButton("v", hid + 99).pack())
+    assert CT.STALE_BUTTON in press(chat, "cadre2", f"hs:everything:{hid}")
+    assert CT.STALE_BUTTON in press(chat, "cadre2", f"ho:{hid}:files")  # the old checklist's buttons
     # the right people still can
-    assert "已确认：文件资料移交（离任方）" in press(chat, "cadre2", rb.HandoverButton(hid, "files").pack())
-    assert "已确认：乡镇审批（管理员）" in press(chat, "admin", rb.HandoverButton(hid, "approval").pack())
+    assert "已指定张驻村为赵驻村的接任人" in press(chat, "leader", SuccessorButton(
+        hid, _member_id(chat, "张驻村")).pack())
+    assert "离任方已签字" in press(chat, "cadre2", SheetButton("so", hid).pack())
 
 
 def test_handover_list_shows_only_ones_own(people: ChatHarness) -> None:
@@ -327,7 +331,6 @@ def test_every_code_of_these_features_renders() -> None:
 
 
 def test_button_choices_match_the_rules() -> None:
-    assert set(get_args(rb.HandoverItem)) == {k for k, _, _ in handover.ITEMS}
     from core.features import build_registry
 
     reg = build_registry()
@@ -353,8 +356,8 @@ def test_handover_service_refuses_with_codes(demo) -> None:  # type: ignore[no-u
         with pytest.raises(UserError) as exc:
             handover.close_term(s, zhao, by="test", now=now)
         assert exc.value.code == "reminders.handover_incomplete"
-        assert exc.value.params["todo"].startswith("文件资料移交（离任方、接任方）")
-        assert "交接还没有完成：文件资料移交" in str(exc.value)
+        assert exc.value.params == {"name": "赵驻村", "left": 4}  # successor, 2 signatures, approval
+        assert "赵驻村的交接还没有完成（还差 4 步" in str(exc.value)
         with pytest.raises(UserError) as exc:
             handover.set_term_end(s, handover.find_member(s, "陈监督"), date(2027, 1, 1), by="t", now=now)
         assert exc.value.code == "reminders.not_team_member"

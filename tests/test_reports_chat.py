@@ -130,7 +130,7 @@ def test_leader_sees_table_chart_and_excel(chat: ChatHarness, tmp_path: Path) ->
     chat.send("leader", "/export 2026-11")
     wb = load_workbook(tmp_path / "out" / "幸福村驻村工作队-2026-11-驻村工作.xlsx")
     assert wb.sheetnames == ["工作日志", "考勤", "打卡记录", "请销假", "驻村工作记实", "农户走访", "防返贫监测",
-                             "群众监督员确认"]
+                             "群众监督员确认", "民生任务", "项目资金", "项目资金明细", "议事会决定", "交接表"]
     logs = wb["工作日志"]
     assert [c.value for c in logs[1]][:4] == ["日期", "姓名", "身份", "工作内容"]
     assert logs["B2"].value == "张驻村" and logs["A2"].value.date().isoformat() == "2026-11-23"

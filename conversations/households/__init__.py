@@ -2,13 +2,16 @@
 
 register_flow.py: the register and visits; cases.py: monitoring cases and the meeting;
 oversight.py: confirmations, the board and the free-text entry; digest.py: digest lines
-and the meeting's agenda; sheets.py: export sheets. Everything is registered here, so
-the feature plugs in with one line in conversations.FEATURES.
+and the meeting's agenda; sheets.py: export sheets; handover.py: households and cases on the handover sheet
+(imported with the package, as services.handover asks). Everything is registered here,
+so the feature plugs in with one line in conversations.FEATURES.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from . import handover as _handover  # noqa: F401  (the handover sheet's household and case items)
 
 if TYPE_CHECKING:
     from core.registry import Registry

@@ -319,3 +319,21 @@ def day_label(d: date, today: date | None = None) -> str:
 def names(items: list[str], limit: int = 5) -> str:
     shown = LIST_SEP.join(items[:limit])
     return shown + (ETC if len(items) > limit else "")
+
+
+# -- the handover sheet (conversations/households/handover.py) ------------------------------------
+HANDOVER_HOUSEHOLDS = "联系的农户（共同走访）"
+HANDOVER_CASES = "防返贫监测在办案件"
+
+
+def handover_household(h) -> str:  # type: ignore[no-untyped-def]
+    """"张三户（脱贫户，一网格），上次走访 11月20日": a line of the handover sheet."""
+    where = f"，{h.grid}" if h.grid else ""
+    seen = (f"，上次走访 {h.last_visited_on.month}月{h.last_visited_on.day}日" if h.last_visited_on
+            else "，还没有走访记录")
+    return f"{h.head_name}户（{h.category}{where}）{seen}"
+
+
+def handover_case(c) -> str:  # type: ignore[no-untyped-def]
+    """A case by number and stage only: the sheet is read beyond the village's team."""
+    return f"监测案件 #{c.id}（{STAGE_LABELS.get(c.stage, c.stage)}，{c.due_on.month}月{c.due_on.day}日前办结）"

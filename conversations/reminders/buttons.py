@@ -5,7 +5,6 @@ registers their handlers.
 
     SeriesButton("p", 12).pack() == "rm:p:12"        pause (p), resume (r), delete (x)
     RunButton("report").pack() == "rn:report"         run a command for the presser
-    HandoverButton(3, "files").pack() == "ho:3:files"   tick one checklist item
 """
 
 from __future__ import annotations
@@ -17,8 +16,8 @@ from core.callbacks import CallbackData
 
 SeriesAction = Literal["p", "r", "x"]
 # The commands a digest or reminder button may run: a forged name is refused as malformed.
-RunCommand = Literal["report", "reports", "attendance", "approvals", "leaves", "handover", "events"]
-HandoverItem = Literal["files", "projects", "visits", "signatures", "approval"]
+RunCommand = Literal["report", "reports", "attendance", "approvals", "leaves", "handover", "events",
+                     "monthly", "summary"]
 
 
 @dataclass(frozen=True)
@@ -34,11 +33,3 @@ class RunButton(CallbackData, prefix="rn"):
     """Run an existing command as if the presser had typed it (with its own role check)."""
 
     command: RunCommand
-
-
-@dataclass(frozen=True)
-class HandoverButton(CallbackData, prefix="ho"):
-    """Tick one item of a handover checklist (交接表) for the presser's side."""
-
-    handover_id: int
-    item: HandoverItem

@@ -1,9 +1,10 @@
-"""Chat side of reminders: /events, /addevent, /handover, /term, /closeterm, the tick.
+"""Chat side of reminders: /events, /addevent, /term, /closeterm, the tick.
 
 Only translation lives here; the rules are in reminders.series, services.handover and
 reminders.dispatch, the words in text.py. Buttons (typed, see buttons.py): RunButton runs
 an existing command for the presser (with the command's own role check), SeriesButton
-pauses, resumes or deletes a series, HandoverButton ticks a checklist item.
+pauses, resumes or deletes a series. The handover sheet itself (/handover) is the
+feature conversations.handover.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from reminders.spec import Recurrence
 from services import admin, handover
 from services.actors import Actor
 from services.config import Settings
-from services.errors import NotFound, PermissionDenied, UserError
+from services.errors import PermissionDenied, UserError
 from services.roles import MEMBER_ROLES, Role
-from storage.models import Handover, Member, Team
+from storage.models import Team
 
 from . import text as T
-from .buttons import HandoverButton, RunButton, SeriesButton
+from .buttons import RunButton, SeriesButton
 
 ADMINS = frozenset({Role.ADMIN})
 
@@ -179,36 +180,7 @@ def on_run_button(ctx: Ctx, pressed: RunButton) -> Replies:
     return cmd.run(ctx, "")
 
 
-# -- rotation and handover --------------------------------------------------------------------
-def _handover_reply(s: Session, h: Handover) -> Reply:
-    m = s.get(Member, h.member_id)
-    name = m.name if m is not None else str(h.member_id)
-    rows = [[Button(T.BTN_TICK.format(label=label), HandoverButton(h.id, key).pack())]  # type: ignore[arg-type]
-            for key, label, _ in handover.ITEMS
-            if key not in h.ticks or len(h.ticks[key]) < (1 if key == "approval" else 2)]
-    return Reply(T.handover_sheet(h, name), buttons=rows)
-
-
-def handover_cmd(ctx: Ctx, args: str) -> Replies:
-    actor = ctx.require_actor()
-    rows = handover.handovers_for(ctx.session, actor)
-    if not rows:
-        return [Reply(T.NO_HANDOVER.format(days=ctx.settings.handover_days))]
-    return [_handover_reply(ctx.session, h) for h in rows]
-
-
-def on_handover_button(ctx: Ctx, pressed: HandoverButton) -> Replies:
-    actor = ctx.require_actor()
-    h = ctx.session.get(Handover, pressed.handover_id)
-    if h is None:
-        raise NotFound("reminders.handover_gone")
-    side = handover.tick(ctx.session, h, pressed.item, actor, ctx.now)
-    note = T.TICKED.format(item=handover.LABELS[pressed.item], side=handover.SIDES[side])
-    if handover.complete(h):
-        note += T.HANDOVER_DONE
-    return [Reply(note), _handover_reply(ctx.session, h)]
-
-
+# -- rotation ------------------------------------------------------------------------------------
 def term_cmd(ctx: Ctx, args: str) -> Replies:
     actor = ctx.require_actor()
     parts = args.split()
@@ -256,12 +228,9 @@ def register(reg: Registry) -> None:
     reg.dialog(AddEventDialog())
     reg.command(Command("addevent", T.CMD_ADDEVENT, frozenset(sv.MANAGER_ROLES), dialog="addevent",
                         aliases=T.ALIAS_ADDEVENT, order=61))
-    reg.command(Command("handover", T.CMD_HANDOVER, MEMBER_ROLES, run=handover_cmd,
-                        aliases=T.ALIAS_HANDOVER, order=62))
     reg.command(Command("term", T.CMD_TERM, ADMINS, run=term_cmd, aliases=T.ALIAS_TERM, order=63))
     reg.command(Command("closeterm", T.CMD_CLOSETERM, ADMINS, run=closeterm_cmd,
                         aliases=T.ALIAS_CLOSETERM, order=64))
     reg.callback(SeriesButton, on_series_button)
     reg.callback(RunButton, on_run_button)
-    reg.callback(HandoverButton, on_handover_button)
     reg.tick("reminders", _make_tick(reg))

@@ -1,7 +1,7 @@
-"""Every word of the reminders feature: /events, /addevent, /handover, /term, /closeterm,
-the reminders the tick sends, the leaders' digests, the handover sheet, schedules read
-back in Chinese, and the error templates of reminders.*, services.handover and the
-recurrence parser.
+"""Every word of the reminders feature: /events, /addevent, /term, /closeterm, the
+reminders the tick sends, the leaders' digests, schedules read back in Chinese, and the
+error templates of reminders.*, of services.handover's terms and of the recurrence
+parser. (The handover sheet's own words are in conversations/handover/text.py.)
 
 The reminders package (domain logic) and services/handover.py keep no sentences: they
 raise codes declared here and call the small functions below to compose a message.
@@ -21,7 +21,7 @@ from services.dates import month_day
 if TYPE_CHECKING:
     from reminders.digest import CountyDigest, TeamDigest
     from reminders.leads import Lead
-    from storage.models import EventSeries, Handover
+    from storage.models import EventSeries
 
 # -- errors ---------------------------------------------------------------------------
 SPEC_EXAMPLES = (
@@ -61,17 +61,12 @@ ERRORS = errors("reminders", {
     "not_team_member": "{name}不是工作队成员，没有驻村任期。",
     "term_before_start": "任期结束日期要晚于开始日期 {start}。",
     "term_closed": "{name}的任期已经结束了。",
-    "handover_incomplete": ("{name}的交接还没有完成：{todo}。\n完成后再结束任期；确有特殊情况，"
-                            "管理员可以写明理由强制结束，例如：/closeterm {name} 理由：组织调动，已线下交接"),
+    "handover_incomplete": ("{name}的交接还没有完成（还差 {left} 步，发送 /handover 查看交接表）。\n"
+                            "完成后再结束任期；确有特殊情况，管理员可以写明理由强制结束，例如："
+                            "/closeterm {name} 理由：组织调动，已线下交接"),
     "handover_not_started": ("{name}的交接还没有完成：交接表还没有开始（/handover）。\n完成后再结束任期；"
                              "确有特殊情况，管理员可以写明理由强制结束，例如：/closeterm {name} "
                              "理由：组织调动，已线下交接"),
-    "handover_gone": "这份交接表不存在了。发送 /handover 查看。",
-    "handover_no_item": "交接表里没有这一项。",
-    "handover_closed": "这份交接表已经结束，不能再修改。",
-    "handover_admin_item": "「乡镇审批」只能由管理员确认。",
-    "handover_admin_other_county": "这份交接表不在您管理的县，不能确认。",
-    "handover_not_party": "只有离任的队员本人和同一工作队的接任队员可以确认这一项。",
     # the recurrence parser and spec (reminders.parse, reminders.spec, reminders.leads)
     "spec_unreadable": f"无法识别的周期 / cannot parse schedule {{text!r}}。示例 / examples: {SPEC_EXAMPLES}",
     "spec_unreadable_because": ("无法识别的周期 / cannot parse schedule {text!r}: {why}。"
@@ -115,12 +110,10 @@ ERRORS = errors("reminders", {
 # -- command menu and dialog titles -----------------------------------------------------------
 CMD_EVENTS = "提醒安排：会议、学习、日志提醒（可暂停）"
 CMD_ADDEVENT = "添加会议或活动提醒（组长/第一书记/管理员）"
-CMD_HANDOVER = "交接表（任期轮换）"
 CMD_TERM = "设置成员任期结束日期（管理员）"
 CMD_CLOSETERM = "结束成员任期（管理员）"
 ALIAS_EVENTS = ("提醒安排",)
 ALIAS_ADDEVENT = ("添加提醒",)
-ALIAS_HANDOVER = ("交接表",)
 ALIAS_TERM = ("设置任期",)
 ALIAS_CLOSETERM = ("结束任期",)
 ADDEVENT_TITLE = "添加提醒"
@@ -155,10 +148,6 @@ ADDED = "已添加：{summary}\n发送 /events 查看全部。"
 ADDEVENT_OVER = "这个操作已经结束了。发送 /addevent 重新开始。"
 
 # -- /handover, /term, /closeterm ------------------------------------------------------------------
-NO_HANDOVER = "现在没有进行中的交接。任期结束前 {days} 天，交接表会自动打开并提醒您。"
-BTN_TICK = "✔ {label}"
-TICKED = "已确认：{item}（{side}）。"
-HANDOVER_DONE = "\n交接表已全部完成，管理员可以结束任期：/closeterm 姓名"
 TERM_SET = ("已设置：{name}的任期到 {end}（还有 {left} 天）。到期前 {stages} 天会提醒本人、"
             "组长和管理员；前 {handover_days} 天打开交接表。")
 REASON_PREFIXES = ("理由：", "理由:")
@@ -177,12 +166,14 @@ CLI_RESUMED = "已恢复：{title}"
 BTN_WRITE_REPORT = "写日志"
 BTN_MY_ATTENDANCE = "我的考勤"
 BTN_HANDOVER = "交接表"
+BTN_MONTHLY = "打开本月工作记实"
+BTN_SUMMARY = "打开工作总结草稿"
 BTN_REPORTS = "查看日志"
 BTN_APPROVALS = "待审批请假"
 BTN_EVENTS = "提醒安排"
 RUN_LABELS = {"report": BTN_WRITE_REPORT, "attendance": BTN_MY_ATTENDANCE, "handover": BTN_HANDOVER,
               "reports": BTN_REPORTS, "approvals": BTN_APPROVALS, "leaves": BTN_APPROVALS,
-              "events": BTN_EVENTS}
+              "events": BTN_EVENTS, "monthly": BTN_MONTHLY, "summary": BTN_SUMMARY}
 
 
 # -- schedules and series, read back in Chinese -------------------------------------------------------
@@ -332,27 +323,9 @@ def term_ending(name: str, end: date, left: int, *, own: bool) -> str:
     return f"🔄 {name}的驻村任期将于 {end:%Y-%m-%d} 结束（还有 {left} 天）。"
 
 
-HANDOVER_OPEN = "\n交接期已开始，请双方在交接表里逐项确认（文件、项目、共同走访农户、双方签字、乡镇审批）。"
+HANDOVER_OPEN = ("\n交接期已开始：组长或管理员指定接任人，离任方添加文件资料并签字，接任人逐项确认接收"
+                 "（任务、项目、农户……）并签字，最后乡镇审批。")
 HANDOVER_PREPARE = "\n请提前准备交接：文件资料、在建项目、需要一起走访的农户。"
-
-
-def handover_sheet(h: Handover, member_name: str) -> str:
-    """The 交接表 as a message: each item with the sides that ticked it."""
-    from services import handover
-
-    lines = [f"📋 {member_name}的交接表（任期至 {h.term_end}）"]
-    for key, label, who in handover.ITEMS:
-        t = h.ticks.get(key, {})
-        if who == "admin":
-            mark = "✅" if "admin" in t else "⬜"
-            lines.append(f"{mark} {label}（{handover.SIDES['admin']}）")
-        else:
-            o = "✅" if "out" in t else "⬜"
-            i = "✅" if "in" in t else "⬜"
-            lines.append(f"{label}：{handover.SIDES['out']}{o} {handover.SIDES['in']}{i}")
-    lines.append("全部完成后，管理员可以结束任期。" if handover.complete(h) else
-                 "双方各自点下面的按钮确认；全部完成后才能结束任期。")
-    return "\n".join(lines)
 
 
 # -- leaders' digests (reminders.digest) -------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from core.callbacks import CallbackData
 from core.context import Ctx
-from core.messages import Button, Incoming, Reply, buttons_row, photos
+from core.messages import Attachment, Button, Incoming, Reply, buttons_row, photos
 from core.registry import Command, Dialog, Registry, Replies, Turn
 from services import reports as rs
 from services.dates import month_day, parse_date_range
@@ -32,9 +32,10 @@ _FROM_OFFER = re.compile(r"^pending:(\d{1,12})$")
 # -- buttons outside the dialog: typed data, parsed by the router -------------------------------
 @dataclass(frozen=True)
 class ReportButton(CallbackData, prefix="rp"):
-    """[全文 …] and [📷 …] under a listed report: the author or the team's leaders only."""
+    """[全文 …], [📷 …] and [🎙 …] under a listed report: the author or the team's leaders
+    only."""
 
-    action: Literal["full", "ph"]
+    action: Literal["full", "ph", "vo"]
     report_id: int
 
 
@@ -134,6 +135,16 @@ class ReportDialog(Dialog):
             kept.extend(p for p in msg.photos if p not in kept)
             if not (msg.text or "").strip():
                 return self._reprompt(ctx, state, Reply(T.PHOTO_RECEIVED.format(n=len(kept))))
+        if msg.voice:
+            said = state["draft"].setdefault("voices", [])
+            if msg.voice not in said:
+                said.append(msg.voice)
+            if not (msg.text or "").strip():
+                got = Reply(T.VOICE_RECEIVED.format(n=len(said)))
+                if stage == "done":  # the voice note says what was done: ready to submit
+                    turn = self._summary(ctx, state)
+                    return Turn([got, *turn.replies], turn.state)
+                return self._reprompt(ctx, state, got)
         if value == "cancel":
             return Turn.done(Reply(T.CANCELLED))
         if stage == "choose":
@@ -172,8 +183,10 @@ class ReportDialog(Dialog):
         state["mode"] = value
         if value == "edit" and existing is not None:
             sent = state["draft"].get("photos", [])
+            said = state["draft"].get("voices", [])
             state["draft"] = rs.draft_from(existing)
             state["draft"]["photos"] += [p for p in sent if p not in state["draft"]["photos"]]
+            state["draft"]["voices"] += [v for v in said if v not in state["draft"]["voices"]]
             if state.get("text"):
                 state["draft"].update(rs.parse_report_text(state.pop("text")))
                 return self._summary(ctx, state)
@@ -307,6 +320,8 @@ def on_report(ctx: Ctx, pressed: ReportButton) -> Replies:
     if pressed.action == "full":
         text = T.format_report(r, ctx.today, preview=None)
         return [Reply(part) for part in split_for_display(text, 3500)]
+    if pressed.action == "vo":
+        return _report_voices(ctx, r)
     return _report_photos(ctx, r)
 
 
@@ -322,6 +337,17 @@ def _report_photos(ctx: Ctx, r: DailyReport) -> Replies:
                   attachments=photos(r.photos))]
 
 
+def _report_voices(ctx: Ctx, r: DailyReport) -> Replies:
+    """[🎙 …]: the day's voice notes played back, for the author or the team's leaders."""
+    if not r.voices:
+        return [Reply(T.NO_VOICES)]
+    member = ctx.session.get(Member, r.member_id)
+    return [Reply(T.VOICES.format(name=member.name if member else "",
+                                  day=T.day_label(r.report_date, ctx.today), n=len(r.voices),
+                                  first_line=_one_line(r.done) or T.VOICE_ONLY),
+                  attachments=[Attachment.voice(v) for v in r.voices])]
+
+
 def _report_buttons(r: DailyReport, label: str) -> list[Button]:
     """[全文 …] for a long report and [📷 …] for its photos; `label` tells reports apart
     (the day in /myreports, the member's name in /reports)."""
@@ -331,6 +357,9 @@ def _report_buttons(r: DailyReport, label: str) -> list[Button]:
     if r.photos:
         row.append(Button(T.PHOTOS_BUTTON.format(label=label, n=len(r.photos)),
                           ReportButton("ph", r.id).pack()))
+    if r.voices:
+        row.append(Button(T.VOICES_BUTTON.format(label=label, n=len(r.voices)),
+                          ReportButton("vo", r.id).pack()))
     return row
 
 
@@ -383,8 +412,9 @@ def _team_day(ctx: Ctx, day: date) -> Replies:
     for m, r in done:
         visits = T.TEAM_VISITS.format(n=r.households_count) if r.households_count else ""
         pics = T.TEAM_PHOTOS.format(n=len(r.photos)) if r.photos else ""
+        pics += T.TEAM_VOICES.format(n=len(r.voices)) if r.voices else ""
         lines.append(T.TEAM_LINE.format(name=m.name, visits=visits, photos=pics,
-                                        done=_one_line(r.done)))
+                                        done=_one_line(r.done) or T.VOICE_ONLY))
         if r.problems:
             lines.append(T.TEAM_PROBLEM.format(problems=_one_line(r.problems)))
     if missing:
@@ -397,6 +427,19 @@ def _team_day(ctx: Ctx, day: date) -> Replies:
 def _one_line(text: str, limit: int = 60) -> str:
     t = " ".join((text or "").split())
     return t if len(t) <= limit else t[:limit] + "…"
+
+
+# -- a voice note outside any dialog: part of the day's log (#15) -------------------------------------
+def voice_note(ctx: Ctx, text: str) -> Replies | None:
+    """A team member's voice note is kept in today's log at once, no taps; anyone else's
+    falls through to "I only read text"."""
+    msg, actor = ctx.incoming, ctx.actor
+    if not msg.voice or actor is None or actor.kind != "member" or not actor.in_team:
+        return None
+    member = _member(ctx)
+    r = rs.add_voice(ctx.session, member, ctx.today, msg.voice, ctx.now)
+    ctx.audit("report.voice", subject=f"report:{r.id}")
+    return [Reply(T.VOICE_SAVED.format(day=T.day_label(ctx.today, ctx.today), n=len(r.voices)))]
 
 
 def register(reg: Registry) -> None:
@@ -412,3 +455,4 @@ def register(reg: Registry) -> None:
     reg.callback(MyReportsPage, on_page)
     reg.callback(TeamDayButton, on_day)
     reg.text(50, offer_text)
+    reg.text(44, voice_note)

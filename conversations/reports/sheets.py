@@ -21,9 +21,9 @@ def reports_sheet(session: Session, team_id: int, month: date) -> SheetData:
     out = [[r.report_date, m.name, ROLE_LABELS[Role(m.role)], r.done, r.households_count,
             r.households or "", r.problems or "", r.next_steps or "", len(r.photos or []),
             local(r.submitted_at or r.created_at, tz).replace(tzinfo=None),
-            local(r.updated_at, tz).replace(tzinfo=None), n_rev]
+            local(r.updated_at, tz).replace(tzinfo=None), n_rev, len(r.voices or [])]
            for r, m, n_rev in rs.month_reports(session, team_id, month)]
-    return list(T.SHEET_HEADERS), out, [12, 10, 10, 50, 9, 24, 36, 30, 7, 17, 17, 9]
+    return list(T.SHEET_HEADERS), out, [12, 10, 10, 50, 9, 24, 36, 30, 7, 17, 17, 9, 7]
 
 
 register_sheet(T.SHEET, reports_sheet, order=10)

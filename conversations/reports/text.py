@@ -31,6 +31,8 @@ HOUSEHOLDS_NAMED = "{n}户：{names}"
 HOUSEHOLDS_NUMBER = "{n}户"
 HOUSEHOLDS_FOUND = "{n}户（从工作内容识别）"
 PHOTOS_LINE = "照片：{n} 张"
+VOICES_LINE = "语音：{n} 条"
+VOICE_DONE = "（语音日志，{n} 条）"
 REPORT_HEAD = "【{day}日志】\n"
 
 
@@ -53,13 +55,17 @@ def format_fields(draft: dict[str, Any], preview: int | None = None) -> str:
                 value = HOUSEHOLDS_NUMBER.format(n=value)
             elif not value and n is not None:
                 value = HOUSEHOLDS_FOUND.format(n=n)
-        if not value:
+        if not value and f == "done" and draft.get("voices"):
+            value = VOICE_DONE.format(n=len(draft["voices"]))
+        elif not value:
             value = EMPTY_FIELD if f != "done" else EMPTY_DONE
         elif preview and len(value) > preview:
             value = CUT.format(start=value[:preview], n=len(value))
         lines.append(f"{FIELD_LABELS[f]}：{value}")
     if draft.get("photos"):
         lines.append(PHOTOS_LINE.format(n=len(draft["photos"])))
+    if draft.get("voices"):
+        lines.append(VOICES_LINE.format(n=len(draft["voices"])))
     return "\n".join(lines)
 
 
@@ -87,6 +93,10 @@ ALREADY_SUBMITTED = ("{day}的日志已经提交过了：\n{report}\n\n"
                      "要修改原日志，还是在后面补充新内容？（原内容都会保留在修改记录里）")
 CHOOSE_AGAIN = "请点按钮选择：修改原日志，或补充新内容。"
 PHOTO_RECEIVED = "📷 已收到照片（共 {n} 张），会和日志一起保存。"
+VOICE_RECEIVED = "🎙 已收到语音（共 {n} 条），会和日志一起保存。"
+# a voice note sent outside any dialog (#15)
+VOICE_SAVED = ("🎙 已存入{day}的工作日志（语音共 {n} 条）。组长在 /reports 里可以点开收听。"
+               "想补一句文字，发送 /report 选「补充」。")
 CANCELLED = "已取消，这次填写的内容没有保存。需要时发送 /report 重新开始。"
 SUMMARY = "请核对{day}{what}：\n{report}\n\n{hint}"
 SUMMARY_WHAT = {"new": "日志", "edit": "修改后的日志", "append": "要补充的内容"}
@@ -127,11 +137,16 @@ FULL_TEXT = "全文 {label}"
 PHOTOS_BUTTON = "📷 {label}（{n}张）"
 NO_PHOTOS = "这篇日志没有照片。"
 PHOTOS = "{name} {day}日志的照片（{n}张）：\n{first_line}"
+VOICES_BUTTON = "🎙 {label}（{n}条）"
+NO_VOICES = "这篇日志没有语音。"
+VOICES = "{name} {day}日志的语音（{n}条）：\n{first_line}"
 TEAM_HEAD = "{team} · {day}"
 TEAM_COUNTS = "已报 {done} 人，未报 {missing} 人。"
 TEAM_VISITS = "（走访{n}户）"
 TEAM_PHOTOS = "📷{n}"
+TEAM_VOICES = "🎙{n}"
 TEAM_LINE = "✅ {name}{visits}{photos}：{done}"
+VOICE_ONLY = "（语音日志）"
 TEAM_PROBLEM = "   问题：{problems}"
 TEAM_MISSING = "未报：{names}"
 LIST_SEP = "、"
@@ -140,7 +155,7 @@ DAY_BEFORE = "前一天"
 # -- the monthly workbook ---------------------------------------------------------------------
 SHEET = "工作日志"
 SHEET_HEADERS = ["日期", "姓名", "身份", "工作内容", "走访户数", "走访农户", "发现问题", "下一步",
-                 "照片数", "提交时间", "最后修改", "修改次数"]
+                 "照片数", "提交时间", "最后修改", "修改次数", "语音数"]
 
 ERRORS = errors("reports", {
     "team_only": "只有工作队成员需要写工作日志。发送 /help 查看您可以做的事。",

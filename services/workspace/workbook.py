@@ -24,7 +24,7 @@ from services.export import SheetData, write_workbook
 CountySheetFn = Callable[[Session, Sequence[int], date, Settings], SheetData]
 
 # Modules whose import registers county sheets. Households, tasks...: add yours here.
-COUNTY_SHEET_PROVIDERS: list[str] = ["web.sheets"]
+COUNTY_SHEET_PROVIDERS: list[str] = ["web.sheets", "conversations.council.county_sheets"]
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class DailyReport(Base):
     problems: Mapped[str | None] = mapped_column(Text)
     next_steps: Mapped[str | None] = mapped_column(Text)
     photos: Mapped[list[Any]] = mapped_column(default=list)  # Telegram file ids
+    voices: Mapped[list[Any]] = mapped_column(default=list)  # voice notes, by file id (#15)
     submitted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

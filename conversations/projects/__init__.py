@@ -1,0 +1,7 @@
+"""Projects and their funds, decided by the villager council (issue #15). Importing the
+package registers the "project" item source of the handover sheet (handover.py)."""
+
+from . import handover as _handover  # noqa: F401  (registers the handover item source)
+from .flow import register
+
+__all__ = ["register"]
