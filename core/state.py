@@ -5,16 +5,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.models import DialogState
 
+_PEEK = select(DialogState.id).where(DialogState.platform == bindparam("platform"),
+                                     DialogState.external_id == bindparam("user_id"))
+
 
 def peek(session: Session, platform: str, user_id: str) -> DialogState | None:
-    """The user's open dialog row as stored, without expiring it."""
-    return session.scalar(select(DialogState).where(
-        DialogState.platform == platform, DialogState.external_id == user_id))
+    """The user's open dialog row as stored, without expiring it.
+
+    Every update asks and most have no open dialog, so the question is a plain indexed
+    query built once; only a row that exists is loaded as an object. Rows added or
+    deleted earlier in this transaction are written first, as the ORM's autoflush would."""
+    if session.new or session.deleted:
+        session.flush()
+    row_id = session.connection().execute(_PEEK, {"platform": platform, "user_id": user_id}).scalar()
+    return None if row_id is None else session.get(DialogState, row_id)
 
 
 def load(session: Session, platform: str, user_id: str, now: datetime, known: set[str],

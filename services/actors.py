@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, aliased
 
 from services.roles import LEADER_ROLES, TEAM_ROLES, Role
@@ -89,20 +89,25 @@ _WHO = (select(Identity.id, Identity.last_seen_at, Identity.member_id, Identity.
         .outerjoin(_TeamTownship, _TeamTownship.id == _TeamVillage.township_id)
         .outerjoin(Villager, Villager.id == Identity.villager_id)
         .outerjoin(_HomeVillage, _HomeVillage.id == Villager.village_id)
-        .outerjoin(_HomeTownship, _HomeTownship.id == _HomeVillage.township_id))
+        .outerjoin(_HomeTownship, _HomeTownship.id == _HomeVillage.township_id)
+        # built once with parameters: SQLAlchemy memoizes a statement's cache key, so the
+        # per-update cost is the query alone (issue #10: this ran on every message)
+        .where(Identity.platform == bindparam("platform"),
+               Identity.external_id == bindparam("external_id")))
+_SEEN = (update(Identity).where(Identity.id == bindparam("ident_id"))
+         .values(last_seen_at=bindparam("now")))
 
 
 def resolve_status(session: Session, platform: str, external_id: str, now: datetime,
                    default_tz: str = "Asia/Shanghai") -> Who:
     """Who is speaking, in one query (every update pays for this)."""
-    row = session.execute(_WHO.where(Identity.platform == platform,
-                                     Identity.external_id == external_id)).first()
+    row = session.execute(_WHO, {"platform": platform, "external_id": external_id}).first()
     if row is None:
         return Who(None)
     (ident_id, seen, member_id, villager_id, role, m_name, team_id, m_county, active,
      village_id, tz, team_county, v_name, v_village, v_county) = row
     if seen is None or now - seen >= SEEN_STEP:
-        session.execute(update(Identity).where(Identity.id == ident_id).values(last_seen_at=now))
+        session.execute(_SEEN, {"ident_id": ident_id, "now": now})
     if member_id is not None:
         if role is None or not active:
             return Who(None, deactivated=True)
