@@ -113,3 +113,19 @@ def test_message_to_someone_without_an_account_is_kept_as_undeliverable(any_db_u
     with db.session() as s:
         assert s.scalar(select(OutboxMessage.status)) == "undeliverable"
     db.dispose()
+
+
+def test_a_start_skips_alembic_only_when_the_database_is_at_every_head(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`bot.py run` migrates on every start; the quick look must never skip a real upgrade."""
+    from storage.db import script_heads, upgrade
+
+    url = f"sqlite:///{tmp_path}/old.sqlite3"
+    db = Database(url)
+    assert not db.at_heads()  # a new database: no alembic_version table yet
+    upgrade(url, engine=db.engine, revision="0002_reports")  # an older deployment
+    assert not db.at_heads()
+    db.migrate()
+    assert db.at_heads()
+    assert "council_meeting" in inspect(db.engine).get_table_names()
+    assert script_heads() is not None and "0010_council" in script_heads()  # type: ignore[operator]
+    db.dispose()
