@@ -31,15 +31,16 @@ def configured_channels(settings: Settings, registry):  # type: ignore[no-untype
     return channels
 
 
-def telegram_channel(settings: Settings, registry):  # type: ignore[no-untyped-def]
-    """The Telegram channel on the library TELEGRAM_LIBRARY names (ptb or aiogram)."""
+def telegram_channel(settings: Settings, registry, **options):  # type: ignore[no-untyped-def]
+    """The Telegram channel on the library TELEGRAM_LIBRARY names (ptb or aiogram); both
+    are the platform "telegram", so switching keeps every identity and pending update."""
     if settings.telegram_library == "aiogram":
         from channels.telegram_aiogram import AiogramTelegramChannel
 
-        return AiogramTelegramChannel(settings, registry)
+        return AiogramTelegramChannel(settings, registry, **options)
     from channels.telegram import TelegramChannel
 
-    return TelegramChannel(settings, registry)
+    return TelegramChannel(settings, registry, **options)
 
 
 def run_bot(settings: Settings) -> int:
