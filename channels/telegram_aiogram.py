@@ -35,7 +35,6 @@ from aiogram.exceptions import (
     AiogramError,
     TelegramAPIError,
     TelegramBadRequest,
-    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -87,12 +86,13 @@ def fault(exc: BaseException) -> Fault | None:
         return Fault("retry_after", "429", float(exc.retry_after))
     if isinstance(exc, TelegramForbiddenError):
         return Fault("blocked", "403")
-    if isinstance(exc, TelegramBadRequest | TelegramEntityTooLarge):
-        return Fault("bad_request", "400" if isinstance(exc, TelegramBadRequest) else "413")
+    if isinstance(exc, TelegramBadRequest):
+        return Fault("bad_request", "400")
     if isinstance(exc, TelegramNetworkError):
         cause = exc.__cause__
         # aiohttp tells a connect timeout (nothing sent: retry) from a read timeout or the
-        # total running out (the request went out: it may have arrived)
+        # total running out (the request went out: it may have arrived). A 413 (file too
+        # large) is a network error to aiogram and to PTB alike: retried on both.
         if isinstance(cause, asyncio.TimeoutError) \
                 and not isinstance(cause, aiohttp.ConnectionTimeoutError):
             return Fault("unknown", "read timeout after sending")
