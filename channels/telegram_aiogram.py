@@ -6,15 +6,19 @@ sendPhoto, sendDocument, sendVoice, sendMediaGroup, answerCallbackQuery, setMyCo
 setWebhook, deleteWebhook); its base URL comes from TELEGRAM_BASE_URL through
 `TelegramAPIServer.from_base`, as for a self-hosted Bot API server or the test fake.
 
-Why not aiogram's `Dispatcher` (start_polling / the webhook request handler): the
-dispatcher's polling loop calls getUpdates with offset = last update_id + 1 as soon as a
-batch is fetched, before its handlers have run, and its webhook handler answers
-Telegram before (or independently of) our storage. Either way Telegram forgets updates
-the bot has not stored yet, and a kill -9 or a database outage loses them — exactly what
-the durable inbox exists to prevent. So the loops are the shared ones of
-channels/telegram_base.py: the offset moves only past updates `sink.accept` stored, and
-the webhook answers 200 only after the commit. Routing stays in the core, identical under
-both libraries.
+Why not aiogram's `Dispatcher` (start_polling / its webhook request handlers): the
+inbox needs "stored, then confirmed", and the dispatcher confirms on its own terms.
+Its polling loop moves `offset` past each update as soon as the update is handed over:
+with `handle_as_tasks=True` (the default) the handler has only been scheduled, so the
+next getUpdates confirms updates nobody stored yet; with `handle_as_tasks=False` the
+handler has run, but `_process_update` swallows its exceptions, so an update whose store
+failed (the database down) is confirmed all the same and Telegram forgets it. There is
+no way to say "keep this batch, ask again" — what the shared loop does on StoreFailed —
+and the dispatcher logs a failing update's exception text, which may carry what a
+person wrote. Its webhook handler answers Telegram before handling by default. So the
+loops are the shared ones of channels/telegram_base.py: the offset moves only past
+updates `sink.accept` stored in one transaction, the webhook answers 200 only after the
+commit, and routing stays in the core, identical under both libraries.
 
 getUpdates asks aiogram for the raw JSON (`RawGetUpdates`), so no `Update` objects are
 built on the way in: the inbox stores the dicts Telegram sent and parses them with plain
