@@ -29,11 +29,12 @@ from channels.telegram_base import Fault, parse_update, result_of
 from cli.run import telegram_channel
 from core.app import BotCore
 from core.channel import Received, StoreFailed
+from core.messages import Reply
 from services import invites
 from services.config import Settings
 from services.roles import Role
 from storage.models import Identity, InboxUpdate, Member, Team
-from tests.fake_telegram import FakeTelegram, post_update_to
+from tests.fake_telegram import FakeTelegram, Faults, post_update_to
 from tests.live import TELEGRAM_TOKEN, live_telegram, telegram_settings
 
 USER = {"id": 42, "is_bot": False, "first_name": "张", "last_name": "三", "username": "zhang3"}
@@ -231,3 +232,28 @@ async def test_switching_library_keeps_people_and_pending_updates(
                 ("telegram", "张三")]  # the same person, not a stranger to register again
     answers = _texts(fake_tg, 555)[before:]
     assert len(answers) == 2 and "张三" in answers[0] and "还没有注册" not in answers[1]
+
+
+@pytest.mark.parametrize("library", ["ptb", "aiogram"])
+@pytest.mark.parametrize("kind, status", [("429", "retry"), ("500", "retry"), ("reset", "retry"),
+                                          ("slow", "unknown")])
+async def test_faults_on_the_wire_mean_the_same_on_both_libraries(
+        fake_tg: FakeTelegram, library: str, kind: str, status: str) -> None:
+    """A slow answer beyond the send timeout is `unknown` (the fake did keep the message);
+    the other faults were not processed and are retried."""
+    settings = Settings(bot_token=TELEGRAM_TOKEN, telegram_base_url=fake_tg.url,  # type: ignore[call-arg]
+                        telegram_library=library, _env_file=None)
+    channel = telegram_channel(settings, None, send_timeout=0.5)
+    await channel.api.start()
+    try:
+        fake_tg.inject_faults(Faults(rate=1.0, kinds=(kind,), slow_seconds=1.5, seed=1))
+        result = await channel.send_part("4242", channel.parts(Reply("你好"))[0])
+        assert result.status == status, result
+        if kind == "429":
+            assert result.retry_after == 1.0
+        fake_tg.inject_faults(None)
+        await asyncio.sleep(1.2 if kind == "slow" else 0)  # the slow answer is still on its way
+        assert len(fake_tg.sent_messages(4242)) == (1 if kind == "slow" else 0)
+        assert (await channel.send_part("4242", channel.parts(Reply("再来"))[0])).status == "sent"
+    finally:
+        await channel.api.close()
