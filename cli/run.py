@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def quiet_libraries() -> None:
     """Library loggers that would print tokens (httpx logs request URLs) or messages."""
-    for name in ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access", "bm25s",
+    for name in ("httpx", "httpcore", "telegram", "aiogram", "apscheduler", "aiohttp.access", "bm25s",
                  "uvicorn", "jieba"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -27,10 +27,20 @@ def configured_channels(settings: Settings, registry):  # type: ignore[no-untype
     """The networked channels this deployment has credentials for."""
     channels = []
     if settings.bot_token:
-        from channels.telegram import TelegramChannel
-
-        channels.append(TelegramChannel(settings, registry))
+        channels.append(telegram_channel(settings, registry))
     return channels
+
+
+def telegram_channel(settings: Settings, registry, **options):  # type: ignore[no-untyped-def]
+    """The Telegram channel on the library TELEGRAM_LIBRARY names (ptb or aiogram); both
+    are the platform "telegram", so switching keeps every identity and pending update."""
+    if settings.telegram_library == "aiogram":
+        from channels.telegram_aiogram import AiogramTelegramChannel
+
+        return AiogramTelegramChannel(settings, registry, **options)
+    from channels.telegram import TelegramChannel
+
+    return TelegramChannel(settings, registry, **options)
 
 
 def run_bot(settings: Settings) -> int:

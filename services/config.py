@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     bot_token: str | None = None
     bot_username: str = "zhucun_helper_bot"
     telegram_base_url: str | None = None  # e.g. http://127.0.0.1:8081 for a self-hosted Bot API
+    # The library under the Telegram channel: python-telegram-bot ("ptb") or "aiogram".
+    # Both are the platform "telegram" (same identities, inbox keys and outbox rows), so a
+    # deployment may switch with a restart; docs/channels.md says which to pick and why.
+    telegram_library: Literal["ptb", "aiogram"] = "ptb"
     timezone: str = "Asia/Shanghai"
     supervision_chat_id: str | None = None
 

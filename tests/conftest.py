@@ -108,8 +108,14 @@ async def fake_tg() -> AsyncIterator[FakeTelegram]:
         yield f
 
 
+@pytest.fixture(params=["ptb", "aiogram"])
+def telegram_library(request: pytest.FixtureRequest) -> str:
+    """Each Telegram end-to-end test runs on python-telegram-bot and on aiogram."""
+    return str(request.param)
+
+
 @pytest.fixture
-async def tg(fake_tg: FakeTelegram, demo: BotCore) -> AsyncIterator[LiveBot]:
+async def tg(fake_tg: FakeTelegram, demo: BotCore, telegram_library: str) -> AsyncIterator[LiveBot]:
     """The demo team served by the real Telegram channel, pointed at the fake Bot API."""
-    async with live_telegram(demo, fake_tg.url) as bot:
+    async with live_telegram(demo, fake_tg.url, telegram_library) as bot:
         yield bot

@@ -57,13 +57,15 @@ def telegram_settings(core: BotCore, base_url: str, **extra: object) -> Settings
 
 
 @asynccontextmanager
-async def live_telegram(core: BotCore, base_url: str, **extra: object) -> AsyncIterator[LiveBot]:
-    """The core served on Telegram (python-telegram-bot) against the fake Bot API."""
-    from channels.telegram import TelegramChannel
+async def live_telegram(core: BotCore, base_url: str, library: str = "ptb",
+                        **extra: object) -> AsyncIterator[LiveBot]:
+    """The core served on Telegram against the fake Bot API, through python-telegram-bot
+    or aiogram (`library`, as TELEGRAM_LIBRARY chooses it in a deployment)."""
+    from cli.run import telegram_channel
 
-    settings = telegram_settings(core, base_url, **extra)
+    settings = telegram_settings(core, base_url, telegram_library=library, **extra)
     core.clock = core.router.clock = RunningClock(core.clock.now())
-    channel = TelegramChannel(settings, core.registry, poll_timeout=1)
+    channel = telegram_channel(settings, core.registry, poll_timeout=1)
     runtime = Runtime(core, [channel])
     await runtime.start()
     await asyncio.wait_for(channel.ready.wait(), 10)

@@ -22,7 +22,7 @@ SECRETS = ("孙大伯", str(VILLAGER_TG), "sun_dabo")
 
 
 @pytest.fixture
-async def tg_group(fake_tg: FakeTelegram, demo: BotCore):  # type: ignore[no-untyped-def]
+async def tg_group(fake_tg: FakeTelegram, demo: BotCore, telegram_library: str):  # type: ignore[no-untyped-def]
     """The `tg` fixture with SUPERVISION_CHAT_ID set to a Telegram group."""
     now = demo.clock.now()
     with demo.db.session() as s:
@@ -37,7 +37,8 @@ async def tg_group(fake_tg: FakeTelegram, demo: BotCore):  # type: ignore[no-unt
             m = s.scalar(select(Member).where(Member.name == name))
             s.add(Identity(platform="telegram", external_id=str(ext), chat_id=str(ext),
                            member_id=m.id, created_at=now, last_seen_at=now))
-    async with live_telegram(demo, fake_tg.url, supervision_chat_id=str(GROUP)) as bot:
+    async with live_telegram(demo, fake_tg.url, telegram_library,
+                             supervision_chat_id=str(GROUP)) as bot:
         yield bot
 
 

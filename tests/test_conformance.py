@@ -1,12 +1,17 @@
 """The conformance suite: the same stream of real flows on every channel and database,
 with kill -9 at random moments, faults on a quarter of the sends and a database that
-refuses connections; nothing accepted is lost, nothing is done or sent twice."""
+refuses connections; nothing accepted is lost, nothing is done or sent twice.
+
+The Telegram stream runs under both libraries (TELEGRAM_LIBRARY=ptb and aiogram) for the
+kill -9 and the fault cases; the database outage exercises the shared receive loop
+(channels/telegram_base.py), so it runs once, on the default library."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -35,13 +40,18 @@ def _telegram_env(db_url: str, fake: FakeTelegram, **extra: str) -> dict[str, st
             "TICK_SECONDS": "3600", **extra}
 
 
-def test_telegram_stream_with_kill9(any_db_url: str, tmp_path: Path) -> None:
+LIBRARIES = pytest.mark.parametrize("library", ["ptb", "aiogram"])  # TELEGRAM_LIBRARY
+
+
+@LIBRARIES
+def test_telegram_stream_with_kill9(any_db_url: str, tmp_path: Path, library: str) -> None:
     db = Database(any_db_url)
     db.migrate()
     pop = populate(db, "telegram", utcnow(), CADRES, VILLAGERS)
     with FakeTelegram(token=TELEGRAM_TOKEN) as fake:
         side = TelegramSide(fake)
-        bot = BotProcess(_telegram_env(any_db_url, fake), tmp_path / "bot.log")
+        bot = BotProcess(_telegram_env(any_db_url, fake, TELEGRAM_LIBRARY=library),
+                         tmp_path / "bot.log")
         try:
             result = run_stream(side, pop, bot, db, kills=6, seed=7)
         finally:
@@ -57,14 +67,17 @@ def test_telegram_stream_with_kill9(any_db_url: str, tmp_path: Path) -> None:
     db.dispose()
 
 
-def test_telegram_stream_with_faults_on_a_quarter_of_the_sends(any_db_url: str, tmp_path: Path) -> None:
+@LIBRARIES
+def test_telegram_stream_with_faults_on_a_quarter_of_the_sends(any_db_url: str, tmp_path: Path,
+                                                               library: str) -> None:
     db = Database(any_db_url)
     db.migrate()
     pop = populate(db, "telegram", utcnow(), CADRES, VILLAGERS)
     with FakeTelegram(token=TELEGRAM_TOKEN) as fake:
         fake.inject_faults(Faults(rate=0.25, slow_seconds=FAST_SLOW, seed=11))
         side = TelegramSide(fake)
-        bot = BotProcess(_telegram_env(any_db_url, fake), tmp_path / "bot.log")
+        bot = BotProcess(_telegram_env(any_db_url, fake, TELEGRAM_LIBRARY=library),
+                         tmp_path / "bot.log")
         try:
             result = run_stream(side, pop, bot, db, kills=0, seed=3)
         finally:

@@ -23,7 +23,7 @@ CADRE_TG, OTHER_TG, ADMIN_TG = 5151, 5252, 5353
 
 @pytest.fixture
 async def kb_tg(fake_tg: FakeTelegram, clock: ManualClock,
-                tmp_path: Path) -> AsyncIterator[LiveBot]:
+                tmp_path: Path, telegram_library: str) -> AsyncIterator[LiveBot]:
     """The demo team on a migrated database (the CLI runs against it), served on Telegram."""
     core = migrated_demo(f"sqlite:///{tmp_path / 'kbtg.sqlite3'}", clock,
                          bot_token=TELEGRAM_TOKEN, telegram_base_url=fake_tg.url)
@@ -35,7 +35,7 @@ async def kb_tg(fake_tg: FakeTelegram, clock: ManualClock,
             m = s.scalar(select(Member).where(Member.name == name))
             s.add(Identity(platform="telegram", external_id=str(ext), chat_id=str(ext),
                            member_id=m.id, created_at=now, last_seen_at=now))
-    async with live_telegram(core, fake_tg.url) as bot:
+    async with live_telegram(core, fake_tg.url, telegram_library) as bot:
         yield bot
     core.db.dispose()
 

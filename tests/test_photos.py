@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from channels.telegram import TelegramChannel
+from channels.telegram_base import TelegramChannelBase as TelegramChannel
+from cli.run import telegram_channel
 from core.channel import SendResult
 from core.messages import Attachment, Button, Reply, photos
 from services.config import Settings
@@ -33,13 +34,15 @@ def test_payload_round_trip_and_rows_queued_before_lists() -> None:
         Attachment("photo", "/tmp/x.png", file_id="F")
 
 
-@pytest.fixture
-async def bot(fake_tg: FakeTelegram):  # type: ignore[no-untyped-def]
-    channel = TelegramChannel(Settings(bot_token=TELEGRAM_TOKEN, telegram_base_url=fake_tg.url,
-                                       _env_file=None))  # type: ignore[call-arg]
-    await channel.bot.initialize()
+@pytest.fixture(params=["ptb", "aiogram"])
+async def bot(fake_tg: FakeTelegram, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """The Telegram channel on each library in turn: the same parts, the same calls."""
+    channel = telegram_channel(Settings(bot_token=TELEGRAM_TOKEN, telegram_base_url=fake_tg.url,
+                                        telegram_library=request.param, _env_file=None),  # type: ignore[call-arg]
+                               None)
+    await channel.api.start()
     yield channel
-    await channel.bot.shutdown()
+    await channel.api.close()
 
 
 async def send_reply(channel: TelegramChannel, chat: str, reply: Reply) -> SendResult:

@@ -1,4 +1,4 @@
-"""End to end through the real python-telegram-bot stack against the local fake Bot API."""
+"""End to end through the real Telegram stack (python-telegram-bot and aiogram, each in\nturn) against the local fake Bot API."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from core.app import BotCore
 from core.messages import Reply
 from services import invites
 from services.roles import Role
-from storage.models import Identity, Member, OutboxMessage, Team
+from storage.models import Identity, InboxUpdate, Member, OutboxMessage, Team
 from tests.fake_telegram import FakeTelegram
 from tests.live import LiveBot
 
@@ -107,23 +107,31 @@ async def test_rate_limited_send_is_retried_not_lost(fake_tg: FakeTelegram, tg: 
         assert s.scalar(select(OutboxMessage.status).where(OutboxMessage.key == "r1")) == "sent"
 
 
-async def test_webhook_mode_receives_updates_with_the_secret(fake_tg: FakeTelegram, demo) -> None:  # type: ignore[no-untyped-def]
+async def test_webhook_mode_receives_updates_with_the_secret(fake_tg: FakeTelegram, demo,  # type: ignore[no-untyped-def]
+                                                             telegram_library: str) -> None:
     import socket
 
+    from tests.fake_telegram import post_update_to
     from tests.live import live_telegram
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    async with live_telegram(demo, fake_tg.url, webhook_url=f"http://127.0.0.1:{port}/hook/tg",
+    hook = f"http://127.0.0.1:{port}/hook/tg"
+    async with live_telegram(demo, fake_tg.url, telegram_library, webhook_url=hook,
                              webhook_listen="127.0.0.1", webhook_port=port,
                              webhook_secret="s3cret"):
-        assert fake_tg.webhook["url"] == f"http://127.0.0.1:{port}/hook/tg"
-        status, _ = await fake_tg.post_update_to(None, fake_tg.make_text(4321, "/start"))
+        assert fake_tg.webhook["url"] == hook and fake_tg.webhook["secret_token"] == "s3cret"
+        forged = fake_tg.make_text(4321, "/help")
+        status, _ = await post_update_to(hook, forged, secret_token="wrong")
+        assert status == 403  # a request without Telegram's secret is not an update
+        status, _ = await post_update_to(hook, forged)
+        assert status == 403  # nor one without any secret
+        update = fake_tg.make_text(4321, "/start")
+        status, _ = await fake_tg.post_update_to(None, update)
         assert status == 200
+        with demo.db.read() as s:  # the 200 came after the commit: the update is kept
+            keys = set(s.scalars(select(InboxUpdate.update_key)))
+        assert keys == {str(update["update_id"])}  # the forged one never was
         await fake_tg.wait_for(lambda c: c.method == "sendMessage" and "欢迎" in str(
             c.params.get("text")))
-        from tests.fake_telegram import post_update_to
-        forged, _ = await post_update_to(f"http://127.0.0.1:{port}/hook/tg",
-                                         fake_tg.make_text(4321, "/help"), secret_token="wrong")
-        assert forged == 403  # a request without Telegram's secret is not an update
