@@ -150,3 +150,29 @@ def test_robot_messages_parse() -> None:
     cmd = to_incoming({**group, "text": {"content": " 帮助"}}, {"帮助": "help"})
     assert cmd is not None and cmd.chat_id == "g:cidg" and not cmd.is_private
     assert pressed("批准 #lv:a:5:6:7:8:9:10:11:12") is None  # too many fields to be ours
+
+
+async def test_a_frame_is_acknowledged_only_once_stored() -> None:
+    """Stored: ACK 200. The inbox refused it (database down): ACK 500, so a gateway that
+    redelivers unacknowledged frames sends it again; nothing is confirmed unstored."""
+    from dingtalk_stream.frames import CallbackMessage
+
+    from channels.dingtalk import _RobotHandler
+    from core.channel import Received, StoreFailed
+
+    class Sink:
+        def __init__(self, fail: bool) -> None:
+            self.fail, self.got = fail, []
+
+        async def accept(self, batch: list[Received]) -> None:
+            if self.fail:
+                raise StoreFailed("OperationalError")
+            self.got += batch
+
+    frame = CallbackMessage()
+    frame.data = {"msgId": "m9", "senderStaffId": "s1", "conversationType": "1",
+                  "msgtype": "text", "text": {"content": "帮助"}}
+    ok, down = Sink(False), Sink(True)
+    assert (await _RobotHandler(ok).process(frame))[0] == 200
+    assert ok.got[0].key == "m9" and ok.got[0].lane == "dingtalk:s1" and ok.got[0].chat_id == "s1"
+    assert (await _RobotHandler(down).process(frame))[0] == 500
