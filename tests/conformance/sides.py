@@ -50,8 +50,9 @@ class TelegramSide:
         return all(str(u["update_id"]) != key for u in self.fake.pending_updates())
 
     def events(self) -> set[str]:
-        calls = self.fake.calls()
-        new, self._calls_seen = calls[self._calls_seen:], len(calls)
+        with self.fake._lock:  # noqa: SLF001
+            new = self.fake._calls[self._calls_seen:]  # noqa: SLF001
+        self._calls_seen += len(new)
         out = set()
         for c in new:
             if c.method == "getUpdates" and c.ok and c.result:
@@ -97,7 +98,11 @@ class DingTalkSide:
         return str(delivery.data["msgId"])
 
     def replies(self, person: Person) -> Replies:
-        new = self.fake.sent_messages()[self._seen:]
+        # only what arrived since the last look, without the fake's deep copy of every
+        # message: the runner asks for each person every few milliseconds, and copying
+        # the whole log under the fake's lock would slow the gateway the bot talks to
+        with self.fake._lock:  # noqa: SLF001
+            new = self.fake._sent[self._seen:]  # noqa: SLF001 (messages are never changed)
         self._seen += len(new)
         for m in new:
             text, buttons = shown(m.content)
@@ -113,12 +118,14 @@ class DingTalkSide:
 
     def events(self) -> set[str]:
         out = set()
-        attempts = sum(len(d.attempts) for d in self.fake.deliveries())
+        with self.fake._lock:  # noqa: SLF001 (as in replies: no deep copies)
+            attempts = sum(len(d.attempts) for d in self.fake._deliveries.values())  # noqa: SLF001
         if attempts > self._attempts_seen:
             out.add("received")
         self._attempts_seen = attempts
-        calls = self.fake.calls()
-        new, self._calls_seen = calls[self._calls_seen:], len(calls)
+        with self.fake._lock:  # noqa: SLF001
+            new = self.fake._calls[self._calls_seen:]  # noqa: SLF001
+        self._calls_seen += len(new)
         if any(c.ok and c.path.startswith("/v1.0/robot/") for c in new):
             out.add("sent")
         return out
