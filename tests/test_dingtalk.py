@@ -168,3 +168,72 @@ async def test_binding_dingtalk_to_a_telegram_account_and_choosing_where_message
         fake.push_text("dt-zhang", "接收平台 自动")
         await bot.wait_said("dt-zhang", "好的，以后提醒和通知发到您最近使用的平台")
         assert queue("n3") == "dingtalk"
+
+
+async def test_one_process_serves_telegram_and_dingtalk_and_routes_by_person(
+        db_url: str, fake: FakeDingTalk) -> None:
+    """A cadre on Telegram asks for leave; the leader, on DingTalk, approves it on the card;
+    the cadre is told on Telegram. Both channels run in one runtime, as `bot.py run`
+    starts them when both are configured."""
+    import asyncio
+
+    from channels.dingtalk import DingTalkChannel
+    from channels.telegram import TelegramChannel
+    from core.app import BotCore
+    from core.runtime import Runtime
+    from services.clock import RunningClock
+    from services.demo import load_demo
+    from tests.dingtalk_support import MONDAY_9, dingtalk_settings
+    from tests.fake_telegram import FakeTelegram
+    from tests.live import TELEGRAM_TOKEN
+
+    async with FakeTelegram(token=TELEGRAM_TOKEN, bot_username="zhucun_helper_bot") as tg:
+        settings = dingtalk_settings(db_url, fake).model_copy(update={
+            "bot_token": TELEGRAM_TOKEN, "telegram_base_url": tg.url})
+        core = BotCore.create(settings, RunningClock(MONDAY_9))
+        with core.db.session() as s:
+            load_demo(s, MONDAY_9 - timedelta(days=1), platform="dingtalk")  # seen yesterday
+            zhang = s.scalar(select(Member).where(Member.name == "张驻村"))
+            s.add(Identity(platform="telegram", external_id="4001", chat_id="4001",
+                           member_id=zhang.id, created_at=MONDAY_9, last_seen_at=MONDAY_9))
+        runtime = Runtime(core, [TelegramChannel(settings, core.registry, poll_timeout=1),
+                                 DingTalkChannel(settings, core.registry)])
+        await runtime.start()
+
+        async def tg_said(words: str) -> dict:  # type: ignore[type-arg]
+            for _ in range(400):
+                for chat, m in tg.sent_log():
+                    if str(chat) == "4001" and words in (m.get("text") or ""):
+                        return m
+                await asyncio.sleep(0.02)
+            raise TimeoutError(words)
+
+        def data(m: dict, label: str) -> str:  # type: ignore[type-arg]
+            return next(b["callback_data"] for row in m["reply_markup"]["inline_keyboard"]
+                        for b in row if b["text"] == label)
+
+        try:
+            await fake.wait_connected()
+            tg.push_text(4001, "/leave")
+            tg.push_callback(4001, data(await tg_said("请选择请假类型"), "事假"))
+            await tg_said("请输入日期")
+            tg.push_text(4001, "明天")
+            tg.push_callback(4001, data(await tg_said("对吗"), "确认"))
+            await tg_said("事由")
+            tg.push_text(4001, "家里有事")
+            await tg_said("已提交事假申请")
+            _, buttons = await fake.wait_until(lambda: next(
+                (shown for shown in map(_shown, fake.sent_messages("leader"))
+                 if "请假审批" in shown[0]), None), timeout=8)
+            fake.push_text("leader", buttons["批准"])
+            await tg_said("已由王组长批准")  # where the cadre wrote last: Telegram
+            assert not any("批准" in m.text for m in fake.sent_messages("cadre1"))
+        finally:
+            await runtime.stop()
+            core.db.dispose()
+
+
+def _shown(m):  # type: ignore[no-untyped-def]
+    from tests.conformance.sides import shown
+
+    return shown(m.content)

@@ -176,3 +176,17 @@ async def test_a_frame_is_acknowledged_only_once_stored() -> None:
     assert (await _RobotHandler(ok).process(frame))[0] == 200
     assert ok.got[0].key == "m9" and ok.got[0].lane == "dingtalk:s1" and ok.got[0].chat_id == "s1"
     assert (await _RobotHandler(down).process(frame))[0] == 500
+
+
+def test_run_starts_every_configured_channel_and_the_console_without_any() -> None:
+    from cli.run import configured_channels
+    from core.features import build_registry
+    from services.config import Settings
+
+    reg = build_registry()
+    none = Settings(bot_token=None, dingtalk_client_id=None, dingtalk_client_secret=None)
+    assert configured_channels(none, reg) == []  # run_bot opens the console demo
+    both = Settings(bot_token="123:abc", dingtalk_client_id="ding1", dingtalk_client_secret="s")
+    assert [c.platform for c in configured_channels(both, reg)] == ["telegram", "dingtalk"]
+    only = Settings(bot_token=None, dingtalk_client_id="ding1", dingtalk_client_secret="s")
+    assert [c.platform for c in configured_channels(only, reg)] == ["dingtalk"]
