@@ -61,7 +61,9 @@ TEXT_LIMIT = 3000  # characters a message; msgParam must stay under 15,000 bytes
 CARD_BUTTONS = 5  # sampleActionCard2..5 hold up to five buttons
 SEND_LINK = "dtmd://dingtalkclient/sendMessage?content="
 # A press comes back as "<label> #<data>": data as core.callbacks writes it.
-_PRESS = re.compile(r"^(?P<label>.{0,40}?)\s*#(?P<data>[A-Za-z0-9_.\-]{1,16}(?::[A-Za-z0-9_.\-]*){0,8})$",
+# Our data always has a prefix and at least one field ("lv:a:5"), so a text that merely
+# ends in "#TS-12" (a ticket number) stays text.
+_PRESS = re.compile(r"^(?P<label>.{0,40}?)\s*#(?P<data>[A-Za-z0-9_.\-]{1,16}(?::[A-Za-z0-9_.\-]*){1,8})$",
                     re.S)
 CAPS = Capabilities(slash_commands=False, buttons=True, location=False, photos=True,
                     documents=True, voice=True, command_menu=False, deep_links=False,
@@ -294,9 +296,12 @@ class DingTalkChannel:
         self.settings, self.registry = settings, registry
         self.base = settings.dingtalk_api_url.rstrip("/")
         self.robot_code = settings.dingtalk_robot_code or settings.dingtalk_client_id
+        # a group takes 20 a minute: the burst plus a minute's refill must stay under it
+        rate = min(19.0, settings.dingtalk_group_per_minute)
         self.caps = Capabilities(**{**CAPS.__dict__,
                                     "global_per_second": settings.dingtalk_per_second,
-                                    "group_per_minute": settings.dingtalk_group_per_minute})
+                                    "group_per_minute": rate,
+                                    "group_burst": max(1, min(CAPS.group_burst, 19 - int(rate)))})
         self.send_timeout = send_timeout
         self.http: aiohttp.ClientSession | None = None
         self.client: RobotClient | None = None

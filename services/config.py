@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     dingtalk_api_url: str = "https://api.dingtalk.com"
     # Robot send limits: a group takes about 20 messages a minute (the 21st throttles it for
     # 10 minutes), the app's send APIs about 20 calls a second.
-    dingtalk_group_per_minute: float = 18.0
+    dingtalk_group_per_minute: float = 15.0
     dingtalk_per_second: float = 15.0
 
     webhook_url: str | None = None  # public https URL; set -> webhook mode instead of polling

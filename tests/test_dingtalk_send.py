@@ -69,9 +69,15 @@ async def test_a_throttled_group_is_retried_after_ten_minutes(fake: FakeDingTalk
     assert results[20].status == "retry" and results[20].retry_after == 600
 
 
-def test_group_pace_stays_under_twenty_a_minute() -> None:
-    """The group bucket, used as fast as it allows, sends at most 20 in any minute."""
-    b = Bucket(CAPS.group_per_minute / 60.0, CAPS.group_burst, stamp=0.0)
+@pytest.mark.parametrize("per_minute", [15.0, 18.0, 30.0])
+def test_group_pace_stays_under_twenty_a_minute(per_minute: float) -> None:
+    """The group bucket, used as fast as it allows, sends at most 20 in any minute, whatever
+    DINGTALK_GROUP_PER_MINUTE says."""
+    from services.config import Settings
+
+    caps = DingTalkChannel(Settings(dingtalk_client_id="d", dingtalk_client_secret="s",
+                                    dingtalk_group_per_minute=per_minute)).caps
+    b = Bucket(caps.group_per_minute / 60.0, caps.group_burst, stamp=0.0)
     times, now = [], 0.0
     while now < 300:
         wait = b.wait_time(now)
@@ -150,6 +156,7 @@ def test_robot_messages_parse() -> None:
     cmd = to_incoming({**group, "text": {"content": " 帮助"}}, {"帮助": "help"})
     assert cmd is not None and cmd.chat_id == "g:cidg" and not cmd.is_private
     assert pressed("批准 #lv:a:5:6:7:8:9:10:11:12") is None  # too many fields to be ours
+    assert pressed("查询 #TS-12") is None  # a ticket number, not a press
 
 
 async def test_a_frame_is_acknowledged_only_once_stored() -> None:
