@@ -16,15 +16,16 @@ the order store-then-ACK costs nothing and loses nothing where it does redeliver
 Sending goes through `channels.dingtalk_send` (the robot's batchSend / groupMessages
 APIs, never the session webhook: see there why).
 
-Buttons are ActionCard buttons whose links are `dtmd://dingtalkclient/sendMessage?...`:
-pressing one makes the person send a short message, "批准 #lv:a:5", that comes back as a
+Buttons are links `dtmd://dingtalkclient/sendMessage?content=...` in a markdown message:
+tapping one makes the person send a short message, "批准 #lv:a:5", that comes back as a
 robot message like any other and is read here as a press of the button whose data
-follows the '#'. Current DingTalk clients support these links in single chats, they need
-no card template to be set up in the developer console, and the press arrives through
-the same inbox path as text, with the sender's own staffId, so the router checks it
-exactly like a Telegram callback (typed parsing in core.callbacks, then the handler's
-authorisation). Forging one is as easy as forging Telegram callback data, and as
-harmless. More than five buttons go as a markdown message of links.
+follows the '#'. DingTalk clients honour these links in markdown messages (several
+independent integrations rely on that; ActionCard button URLs are not documented to
+take them, so they are not used); they need no card template set up in the developer
+console, and the press arrives through the same inbox path as text, with the sender's
+own staffId, so the router checks it exactly like a Telegram callback (typed parsing in
+core.callbacks, then the handler's authorisation). Forging one is as easy as forging
+Telegram callback data, and as harmless.
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ TOPIC_ROBOT = "/v1.0/im/bot/messages/get"
 P_OPEN = "/v1.0/gateway/connections/open"
 GROUP = "g:"  # chat ids of groups: "g:" + openConversationId; people: their staffId
 TEXT_LIMIT = 3000  # characters a message; msgParam must stay under 15,000 bytes
-CARD_BUTTONS = 5  # sampleActionCard2..5 hold up to five buttons
 SEND_LINK = "dtmd://dingtalkclient/sendMessage?content="
 # A press comes back as "<label> #<data>": data as core.callbacks writes it.
 # Our data always has a prefix and at least one field ("lv:a:5"), so a text that merely
@@ -170,10 +170,10 @@ def parts(reply: Reply, web_url: str | None = None) -> list[Part]:
         notes.append(DT.PHOTO_ELSEWHERE.format(n=foreign))
     text = "\n".join([reply.text, *notes]).strip() if notes else reply.text
     chunks = split_for_display(text, TEXT_LIMIT) if text.strip() else [text or "…"]
-    buttons = [[b.label, b.data] for row in reply.buttons for b in row]
+    rows = [[[b.label, b.data] for b in row] for row in reply.buttons if row]
     out: list[Part] = [{"kind": "text", "text": c} for c in chunks]
-    if buttons:
-        out[-1]["buttons"] = buttons
+    if rows:
+        out[-1]["buttons"] = rows
     return out
 
 
@@ -190,25 +190,16 @@ def _title(text: str) -> str:
 
 
 def message(part: Part) -> tuple[str, dict[str, Any]]:
-    """(msgKey, msgParam) for one part: plain text, an ActionCard with up to five buttons
-    that send their press back, or a markdown list of such links."""
+    """(msgKey, msgParam) for one part: plain text, or markdown whose button rows are
+    links that send the press back (one row a line)."""
     text = part.get("text") or ""
-    buttons = part.get("buttons") or []
-    if not buttons:
+    rows = part.get("buttons") or []
+    if not rows:
         return "sampleText", {"content": text}
-    body = _markdown(text)
-    if len(buttons) == 1:
-        label, data = buttons[0]
-        return "sampleActionCard", {"title": _title(text), "text": body, "singleTitle": label,
-                                    "singleURL": press_link(label, data)}
-    if len(buttons) <= CARD_BUTTONS:
-        param: dict[str, Any] = {"title": _title(text), "text": body}
-        for i, (label, data) in enumerate(buttons, 1):
-            param[f"actionTitle{i}"] = label
-            param[f"actionURL{i}"] = press_link(label, data)
-        return f"sampleActionCard{len(buttons)}", param
-    links = "  \n".join(f"[{label}]({press_link(label, data)})" for label, data in buttons)
-    return "sampleMarkdown", {"title": _title(text), "text": f"{body}  \n\n{DT.PICK}  \n{links}"}
+    links = "  \n".join("　".join(f"[{label}]({press_link(label, data)})" for label, data in row)
+                         for row in rows)
+    return "sampleMarkdown", {"title": _title(text),
+                              "text": f"{_markdown(text)}  \n\n{DT.PICK}  \n{links}"}
 
 
 # -- the stream ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ with the demo team on a fresh SQLite file, then plays: registration by invite co
 daily log (日志, the /report command typed as a word) submitted by its card button, a
 leave request approved by the team leader by button, and the evening reminder. Every
 line is what the gateway received from a person or what the robot send APIs delivered,
-buttons as the ActionCard shows them.
+buttons as the message shows them (links under its text).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from core.app import BotCore
 from core.messages import Attachment, Button, Reply
 from core.sender import Bucket, Sender
 from storage.models import OutboxMessage
+from tests.conformance.sides import shown
 from tests.dingtalk_support import APP_ID, APP_SECRET, dingtalk_settings
 from tests.fakes.dingtalk import DEFAULT_GROUP_ID, FakeDingTalk
 
@@ -131,12 +132,12 @@ def test_parts_cards_and_presses() -> None:
     assert "考勤.xlsx" in part["text"] and "http://county.example" in part["text"]
     assert "1 张照片" in part["text"]
     key, param = message(part)
-    assert key == "sampleActionCard2" and param["actionTitle1"] == "批准"
-    assert "\\# 不是标题" in param["text"]
-    press = param["actionURL1"].partition("content=")[2]
-    from urllib.parse import unquote
-
-    assert pressed(unquote(press)) == "lv:a:5"
+    assert key == "sampleMarkdown" and param["title"] == "请审批"
+    assert "\\# 不是标题" in param["text"]  # plain text never becomes a heading
+    text, buttons = shown(param)
+    assert text.startswith("请审批\n# 不是标题") and list(buttons) == ["批准", "驳回"]
+    assert pressed(buttons["批准"]) == "lv:a:5"
+    assert "批准](dtmd://dingtalkclient/sendMessage?content=" in param["text"]
     many = Reply("选一个", [[Button(str(i), f"d:x:{i}")] for i in range(8)])
     key, param = message(parts(many)[0])
     assert key == "sampleMarkdown" and param["text"].count("dtmd://") == 8
