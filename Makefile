@@ -46,6 +46,7 @@ lint: $(STAMP)
 bench: compile           ## print the benchmark figures (a long soak: about 15 minutes)
 	@bash scripts/ensure_postgres.sh || true
 	$(PY) bench/fault_bench.py
+	$(PY) bench/channel_bench.py
 	$(PY) bench/kb_bench.py
 	$(PY) bench/recurrence_bench.py
 	$(PY) bench/digest_bench.py --deliver

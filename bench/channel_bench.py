@@ -1,12 +1,13 @@
 """Channels side by side: the bot's updates/s and reply latency on each channel, next to
 a plain echo bot of the same framework measured in the same run.
 
-    .venv/bin/python bench/channel_bench.py [--db URL] [--rows telegram-ptb,telegram-aiogram]
+    .venv/bin/python bench/channel_bench.py [--db URL] [--rows telegram-ptb,telegram-aiogram,dingtalk]
                                             [--users 50 --per-user 20] [--pacing]
 
 For each row the real bot (`bot.py run`, its own process, a fresh database) answers
 /help from many people at once against the channel's local fake server; then the
-framework's echo bot (bench/echo_ptb.py, bench/echo_aiogram.py) answers the same burst on
+framework's echo bot (bench/echo_ptb.py, bench/echo_aiogram.py, bench/echo_dingtalk.py)
+answers the same burst on
 a fresh fake. Printed as
 
     channel | updates/s | echo ceiling | ratio | p50/p99
@@ -193,9 +194,21 @@ def telegram_row(b: Bench, library: str, echo_script: str) -> Row:
                _p(lat, 0.99), echo_script)
 
 
+def dingtalk_row(b: Bench) -> Row:
+    """The bot on the DingTalk channel against the fake gateway, then a bare
+    dingtalk-stream SDK echo robot (bench/echo_dingtalk.py); bench/dingtalk_bench.py
+    does the measuring, so both benches measure the same way."""
+    from bench.dingtalk_bench import measure
+
+    bot, echo, p50, p99, _, _ = measure(b.fresh_db(), b.tmp, b.users, b.per_user, b.pacing,
+                                        b.round_trips)
+    return Row("dingtalk", bot, echo, p50, p99, "echo_dingtalk.py")
+
+
 ROWS: dict[str, Callable[[Bench], Row]] = {
     "telegram-ptb": lambda b: telegram_row(b, "ptb", "echo_ptb.py"),
     "telegram-aiogram": lambda b: telegram_row(b, "aiogram", "echo_aiogram.py"),
+    "dingtalk": dingtalk_row,
 }
 
 

@@ -18,9 +18,11 @@ log = logging.getLogger(__name__)
 
 def quiet_libraries() -> None:
     """Library loggers that would print tokens (httpx logs request URLs) or messages."""
-    for name in ("httpx", "httpcore", "telegram", "aiogram", "apscheduler", "aiohttp.access", "bm25s",
-                 "uvicorn", "jieba"):
+    for name in ("httpx", "httpcore", "telegram", "aiogram", "apscheduler", "aiohttp.access",
+                 "bm25s", "uvicorn", "jieba", "websockets"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # the SDK logs whole frames (message text, names) at warning and error
+    logging.getLogger("dingtalk_stream").setLevel(logging.CRITICAL)
 
 
 def configured_channels(settings: Settings, registry):  # type: ignore[no-untyped-def]
@@ -28,6 +30,10 @@ def configured_channels(settings: Settings, registry):  # type: ignore[no-untype
     channels = []
     if settings.bot_token:
         channels.append(telegram_channel(settings, registry))
+    if settings.dingtalk_client_id and settings.dingtalk_client_secret:
+        from channels.dingtalk import DingTalkChannel
+
+        channels.append(DingTalkChannel(settings, registry))
     return channels
 
 
@@ -52,7 +58,8 @@ def run_bot(settings: Settings) -> int:
     channels = configured_channels(settings, core.registry)
     if not channels:
         start_web(settings)
-        print("未设置 BOT_TOKEN：启动控制台演示（幸福村驻村工作队）。", flush=True)
+        print("未设置 BOT_TOKEN：启动控制台演示（幸福村驻村工作队）。"
+              "（钉钉请设置 DINGTALK_CLIENT_ID 和 DINGTALK_CLIENT_SECRET）", flush=True)
         core.db.dispose()
         return run_console(settings, demo=True, echo=False, clock_at=None)
     logging.getLogger().setLevel(logging.INFO)

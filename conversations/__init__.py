@@ -20,4 +20,5 @@ FEATURES: tuple[str, ...] = (
     "conversations.tasks",
     "conversations.projects",
     "conversations.summaries",
+    "conversations.identities",
 )

@@ -45,6 +45,21 @@ class Capabilities:
     group_burst: int = 20
 
 
+_DECLARED: dict[str, Capabilities] = {}
+
+
+def declare(platform: str, caps: Capabilities) -> None:
+    """A channel module states its capabilities once, at import, so a feature can ask
+    what the platform a message came from can do (check-in needs a location) without
+    importing any channel."""
+    _DECLARED[platform] = caps
+
+
+def caps_of(platform: str) -> Capabilities:
+    """The declared capabilities of a platform; the defaults (Telegram-like) otherwise."""
+    return _DECLARED.get(platform) or Capabilities()
+
+
 @dataclass(frozen=True)
 class SendResult:
     """What became of one part.

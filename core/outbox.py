@@ -62,14 +62,14 @@ def _chunks(seq: Sequence[T]) -> Iterator[Sequence[T]]:
 
 
 def _latest_identities(session: Session, column: Any, ids: set[int]) -> dict[int, tuple[str, str]]:
-    """Person id -> (platform, chat_id) of their most recently seen identity not blocked
-    (on a tie, the older identity, as the one-row query returned on SQLite)."""
+    """Person id -> (platform, chat_id) of the identity they chose (接收平台), else the one
+    they used last, never a blocked one (on a tie, the older identity)."""
     out: dict[int, tuple[str, str]] = {}
     for chunk in _chunks(sorted(ids)):
         rows = session.execute(
             select(column, Identity.platform, Identity.chat_id)
             .where(Identity.blocked_at.is_(None), column.in_(chunk))
-            .order_by(Identity.last_seen_at.desc(), Identity.id))
+            .order_by(Identity.preferred.desc(), Identity.last_seen_at.desc(), Identity.id))
         for pid, platform, chat_id in rows:
             out.setdefault(pid, (platform, chat_id))
     return out

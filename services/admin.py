@@ -115,7 +115,7 @@ def purge_member(s: Session, member_id: int, now: datetime, retention_days: int)
     retention period after deactivation has passed. Their records (logs, leave,
     attendance) stay, counted under the member id, so totals and history hold while
     nothing says who it was."""
-    from storage.models import DialogState, Identity
+    from storage.models import DialogState, Identity, LinkCode
 
     m = s.get(Member, member_id)
     if m is None:
@@ -129,6 +129,8 @@ def purge_member(s: Session, member_id: int, now: datetime, retention_days: int)
         raise UserError("admin.purge_too_early", member_id=m.id, days=retention_days,
                         until=until.date().isoformat())
     idents = s.scalars(select(Identity).where(Identity.member_id == m.id)).all()
+    # binding codes name the person and their accounts: they go with the accounts
+    s.execute(delete(LinkCode).where(LinkCode.member_id == m.id))
     for ident in idents:
         s.execute(delete(DialogState).where(DialogState.platform == ident.platform,
                                             DialogState.external_id == ident.external_id))

@@ -34,6 +34,20 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     supervision_chat_id: str | None = None
 
+    # -- DingTalk (channels/dingtalk.py): an enterprise internal app's robot in Stream mode --
+    # The app's Client ID (AppKey) and Client Secret (AppSecret); both set -> the channel runs.
+    dingtalk_client_id: str | None = None
+    dingtalk_client_secret: str | None = None
+    # The robot's code; for an internal app's robot it is the Client ID (the default).
+    dingtalk_robot_code: str | None = None
+    # DingTalk's OpenAPI host (token, stream connection, robot sends); tests point it at
+    # the local fake gateway.
+    dingtalk_api_url: str = "https://api.dingtalk.com"
+    # Robot send limits: a group takes about 20 messages a minute (the 21st throttles it for
+    # 10 minutes), the app's send APIs about 20 calls a second.
+    dingtalk_group_per_minute: float = 15.0
+    dingtalk_per_second: float = 15.0
+
     webhook_url: str | None = None  # public https URL; set -> webhook mode instead of polling
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443

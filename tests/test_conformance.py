@@ -22,9 +22,10 @@ from storage.models import InboxUpdate
 from tests.conformance.outage import SqliteLock, TcpProxy
 from tests.conformance.population import populate
 from tests.conformance.runner import BotProcess, run_console_stream, run_stream
-from tests.conformance.sides import TelegramSide
+from tests.conformance.sides import DingTalkSide, FaultyDingTalk, TelegramSide
 from tests.conformance.verify import personal_data_in_log, verify
 from tests.fake_telegram import FakeTelegram, Faults
+from tests.fakes.dingtalk import FakeDingTalk
 from tests.live import TELEGRAM_TOKEN
 
 CADRES, VILLAGERS = 16, 16  # 16 x 10 + 16 approvals + 16 x 9 = 320 updates (>= 300 even if a
@@ -168,4 +169,67 @@ def test_console_stream_with_kill9(any_db_url: str, tmp_path: Path) -> None:
     assert v.updates_lost == 0 and v.applied_twice == 0 and v.effects_missing == 0, v.notes
     assert v.messages_twice == 0 and v.messages_lost == 0 and v.unknown <= v.kills
     assert not v.not_delivered, v.not_delivered
+    db.dispose()
+
+
+# -- DingTalk: the same stream through the Stream gateway and the robot send APIs ---------
+DT_ID, DT_SECRET = "dingconformance01", "conformance-secret"
+
+
+def _dingtalk_env(db_url: str, fake: FakeDingTalk, **extra: str) -> dict[str, str]:
+    return {"DATABASE_URL": db_url, "DINGTALK_CLIENT_ID": DT_ID, "DINGTALK_CLIENT_SECRET": DT_SECRET,
+            "DINGTALK_API_URL": fake.url, "BOT_TOKEN": "", "WORKER_NAME": "conformance",
+            "REMINDERS_SEED_DEFAULTS": "false", "WEB_ENABLED": "false", "TICK_SECONDS": "3600",
+            **extra}
+
+
+def _dingtalk_checks(v, log: str, pop) -> None:  # type: ignore[no-untyped-def]
+    assert v.updates >= 300
+    assert v.updates_lost == 0 and v.applied_twice == 0 and v.effects_missing == 0, v.notes
+    assert v.messages_twice == 0 and v.messages_lost == 0
+    assert not v.not_delivered, v.not_delivered
+    assert not personal_data_in_log(log, pop)
+
+
+def test_dingtalk_stream_with_kill9(any_db_url: str, tmp_path: Path) -> None:
+    """Frames the gateway handed over are acknowledged only once stored: with a gateway
+    that redelivers unacknowledged frames, six kill -9 lose nothing."""
+    db = Database(any_db_url)
+    db.migrate()
+    pop = populate(db, "dingtalk", utcnow(), CADRES, VILLAGERS)
+    with FakeDingTalk(client_id=DT_ID, client_secret=DT_SECRET, redeliver="all",
+                      ack_timeout=3.0) as fake:
+        side = DingTalkSide(fake)
+        bot = BotProcess(_dingtalk_env(any_db_url, fake), tmp_path / "bot.log")
+        try:
+            result = run_stream(side, pop, bot, db, kills=6, seed=7)
+        finally:
+            bot.stop()
+        v = verify(db, "dingtalk", result, side.delivered_texts(), render=side.render)
+    print(v.row(), v.notes)
+    assert v.kills >= 5 and v.unknown <= v.kills
+    _dingtalk_checks(v, (tmp_path / "bot.log").read_text(encoding="utf-8"), pop)
+    db.dispose()
+
+
+def test_dingtalk_stream_with_faults_on_a_quarter_of_the_sends(any_db_url: str,
+                                                               tmp_path: Path) -> None:
+    db = Database(any_db_url)
+    db.migrate()
+    pop = populate(db, "dingtalk", utcnow(), CADRES, VILLAGERS)
+    with FaultyDingTalk(client_id=DT_ID, client_secret=DT_SECRET, rate=0.25,
+                        slow_seconds=FAST_SLOW, seed=11) as fake:
+        side = DingTalkSide(fake)
+        bot = BotProcess(_dingtalk_env(any_db_url, fake), tmp_path / "bot.log")
+        try:
+            result = run_stream(side, pop, bot, db, kills=0, seed=3)
+        finally:
+            bot.stop()
+        v = verify(db, "dingtalk", result, side.delivered_texts(), render=side.render)
+        faults = dict(fake.fault_counts)
+    print(v.row(), faults, v.notes)
+    assert sum(faults.values()) >= 0.2 * v.messages_sent
+    assert set(faults) == {"throttle", "5xx", "reset", "slow"}
+    assert v.unknown == 0
+    _dingtalk_checks(v, (tmp_path / "bot.log").read_text(encoding="utf-8"), pop)
     db.dispose()

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any, Literal
 
 from core.callbacks import CallbackData
+from core.channel import caps_of
 from core.context import Ctx
 from core.messages import Attachment, Incoming, Reply, buttons_row
 from core.registry import Command, Dialog, Registry, Replies, Turn
@@ -75,6 +76,8 @@ class CheckinDialog(Dialog):
     def start(self, ctx: Ctx, args: str) -> Turn:
         if not ctx.settings.checkin_enabled:
             return Turn.done(Reply(T.CHECKIN_OFF))
+        if not caps_of(ctx.incoming.platform).location:
+            return Turn.done(Reply(T.NO_LOCATION_HERE))
         member = _member(ctx)
         village = _team(ctx, member.team_id).village
         if village.latitude is None or village.longitude is None:

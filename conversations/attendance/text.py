@@ -46,6 +46,13 @@ def describe_distance(metres: float) -> str:
 # -- check-in ---------------------------------------------------------------------------------
 CHECKIN_OFF = ("本地区没有启用到村打卡，您不需要打卡。在村天数按您提交的工作日志计算，"
                "写日志请发送 /report ，查看考勤请发送 /attendance 。")
+# A platform whose users cannot send a location to the bot (DingTalk): say so plainly and
+# what counts instead, rather than ask for something the app cannot do.
+NO_LOCATION_HERE = ("钉钉不能把位置发给机器人，所以在钉钉里不能到村打卡。"
+                    "在村天数按本地区的规定计算：到村打卡、群众监督员的确认和请假都照常算。"
+                    "要打卡，请在 Telegram 上打卡（发送 /link 把两个平台绑定成一个账号）；"
+                    "如果本县只用钉钉，请管理员关闭到村打卡（CHECKIN_ENABLED=false），"
+                    "之后提交了工作日志的日子就算在村。查看考勤请发送 /attendance 。")
 TIME = "%H:%M"
 REPEATED = "刚才（{when}）已经记录过这次打卡了，不用重复发送。发送 /attendance 查看本月考勤。"
 INSIDE_FIRST = "✅ 到村打卡成功"

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,6 +127,25 @@ class Identity(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when Telegram says the user blocked the bot; delivery skips them.
     blocked_at: Mapped[datetime | None] = mapped_column()
+    # The person chose this account for messages the bot starts (接收平台); otherwise
+    # they go to the account used last.
+    preferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class LinkCode(Base):
+    """A short one-time code that binds a second platform's account to a registered
+    person: issued on an account the person already uses (绑定), typed on the new one."""
+
+    __tablename__ = "link_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("identity.id"))  # where it was issued
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    villager_id: Mapped[int | None] = mapped_column(ForeignKey("villager.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("identity.id"))  # the new account
 
 
 class InviteCode(Base):
@@ -231,7 +251,8 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(64))  # "member:3", "villager:5", "cli", "system", "tg:123"
+    # "member:3", "villager:5", "cli", "system", "telegram:123", "dingtalk:<staffId of up to 64>"
+    actor: Mapped[str] = mapped_column(String(96))
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str | None] = mapped_column(String(128))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

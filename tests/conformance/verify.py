@@ -11,6 +11,7 @@ arrived that no row accounts for.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -47,9 +48,11 @@ class Verdict:
 
 
 def verify(db: Database, platform: str, result: StreamResult,
-           delivered: dict[str, list[str]], *, first_lines: bool = False) -> Verdict:
+           delivered: dict[str, list[str]], *, first_lines: bool = False,
+           render: Callable[[str], str] | None = None) -> Verdict:
     """`first_lines`: the platform shows only each message's first line reliably (the
-    console's transcript), so texts are compared by it."""
+    console's transcript), so texts are compared by it. `render`: how the platform shows
+    an outbox text (DingTalk names commands in words)."""
     v = Verdict(updates=len(result.pushed), kills=result.kills, gave_up=len(result.gave_up))
     keys = [k for _, _, k in result.pushed]
     with db.read() as s:
@@ -87,7 +90,8 @@ def verify(db: Database, platform: str, result: StreamResult,
                          .where(OutboxMessage.platform == platform)).all()
     by_chat: dict[str, dict[str, Counter[str]]] = {}
     for chat, st, payload in rows:
-        text = payload["text"].split("\n")[0] if first_lines else payload["text"]
+        text = render(payload["text"]) if render else payload["text"]
+        text = text.split("\n")[0] if first_lines else text
         by_chat.setdefault(chat or "", {}).setdefault(st, Counter())[text] += 1
         if st == "sent":
             v.messages_sent += 1

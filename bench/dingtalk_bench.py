@@ -1,0 +1,159 @@
+"""Speed of the DingTalk channel against the local fake gateway, next to a bare SDK echo
+robot on the same fake in the same run.
+
+    .venv/bin/python bench/dingtalk_bench.py [--quick] [--db sqlite|postgresql|both]
+
+Each row: a real `bot.py run` process on the DingTalk channel answering 帮助 (/help typed
+as a word) from many people at once — updates/s until every one was answered — next to
+bench/echo_dingtalk.py (the SDK's own client and ChatbotHandler.reply_text) answering the
+same burst; the ratio; and the reply latency one person sees (p50/p99 ms, one message
+at a time). "pacing off" measures the bot's own cost; "as shipped" keeps DingTalk's send
+limits (DINGTALK_PER_SECOND, 15 a second by default: the app's send APIs allow about 20
+calls a second), so it is bounded by them, not by the bot.
+
+Printed in the shape of bench/channel_bench.py's rows:
+    channel | updates/s | echo ceiling | ratio | p50/p99
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.fault_bench import Databases  # noqa: E402
+from services.clock import utcnow  # noqa: E402
+from storage.db import Database  # noqa: E402
+from tests.conformance.population import populate  # noqa: E402
+from tests.fakes.dingtalk import FakeDingTalk  # noqa: E402
+
+APP_ID, APP_SECRET = "dingbenchapp0001", "bench-secret"
+
+
+def _start(args: list[str], env: dict[str, str], fake: FakeDingTalk, log: Path
+           ) -> subprocess.Popen[bytes]:
+    n0 = len(fake.connections())
+    proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while len(fake.connections()) <= n0:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"no stream connection; see {log}")
+        time.sleep(0.01)
+    return proc
+
+
+def _burst(fake: FakeDingTalk, users: list[str], per_user: int, text: str,
+           timeout: float = 600.0) -> float:
+    before = len(fake.sent_messages())
+    t0 = time.monotonic()
+    for _ in range(per_user):
+        for u in users:
+            fake.push_text(u, text)
+    want = before + len(users) * per_user
+    while len(fake.sent_messages()) < want:
+        if time.monotonic() - t0 > timeout:
+            raise TimeoutError(f"only {len(fake.sent_messages()) - before} of {want - before}")
+        time.sleep(0.002)
+    return time.monotonic() - t0
+
+
+def _round_trips(fake: FakeDingTalk, user: str, text: str, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        before = len(fake.sent_messages())
+        t0 = time.monotonic()
+        fake.push_text(user, text)
+        while len(fake.sent_messages()) == before:
+            time.sleep(0.0005)
+        out.append((time.monotonic() - t0) * 1000)
+    return sorted(out)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def run(dbs: Databases, kind: str, tmp: Path, users: int, per_user: int, pacing: bool
+        ) -> tuple[float, float, float, float, float, float]:
+    """(bot upd/s, echo upd/s, bot p50, bot p99, echo p50, echo p99)."""
+    return measure(dbs.fresh(kind), tmp, users, per_user, pacing)
+
+
+def measure(url: str, tmp: Path, users: int, per_user: int, pacing: bool,
+            round_trips: int = 60) -> tuple[float, float, float, float, float, float]:
+    """The same on a database of the caller's (bench/channel_bench.py's DingTalk row)."""
+    db = Database(url)
+    db.migrate()
+    pop = populate(db, "dingtalk", utcnow(), users, 0)
+    db.dispose()
+    ids = [p.key for p in pop.cadres]
+    env = {"DATABASE_URL": url, "DINGTALK_CLIENT_ID": APP_ID, "DINGTALK_CLIENT_SECRET": APP_SECRET,
+           "BOT_TOKEN": "", "WORKER_NAME": "bench", "REMINDERS_SEED_DEFAULTS": "false",
+           "WEB_ENABLED": "false", "TICK_SECONDS": "3600",
+           "SEND_PACING": "true" if pacing else "false"}
+    with FakeDingTalk(client_id=APP_ID, client_secret=APP_SECRET, group_limit=None) as fake:
+        bot = _start([sys.executable, "bot.py", "run"], {**env, "DINGTALK_API_URL": fake.url},
+                     fake, tmp / f"bot-{kind}.log")
+        try:
+            _burst(fake, ids[:5], 2, "帮助")  # warm up
+            bot_s = _burst(fake, ids, per_user, "帮助")
+            lat = _round_trips(fake, ids[0], "帮助", round_trips)
+        finally:
+            _stop(bot)
+    with FakeDingTalk(client_id=APP_ID, client_secret=APP_SECRET, group_limit=None) as fake:
+        echo = _start([sys.executable, "bench/echo_dingtalk.py"],
+                      {**env, "DINGTALK_OPENAPI_ENDPOINT": fake.url}, fake, tmp / "echo.log")
+        try:
+            _burst(fake, ids[:5], 2, "帮助")
+            echo_s = _burst(fake, ids, per_user, "帮助")
+            elat = _round_trips(fake, ids[0], "帮助", round_trips)
+        finally:
+            _stop(echo)
+    n = len(ids) * per_user
+    p99 = max(0, int(len(lat) * 0.99) - 1)
+    return (n / bot_s, n / echo_s, statistics.median(lat), lat[p99],
+            statistics.median(elat), elat[p99])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    a = ap.parse_args()
+    kinds = ["sqlite", "postgresql"] if a.db == "both" else [a.db]
+    users, per_user = (20, 10) if a.quick else (50, 20)
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        dbs = Databases(tmp)
+        try:
+            print(f"== DingTalk: 帮助 from {users} people x {per_user}, bot vs a bare "
+                  f"dingtalk-stream SDK echo robot, same fake, same run ==")
+            print(f"{'channel':<34} | {'updates/s':>9} | {'echo ceiling':>12} | {'ratio':>5} | "
+                  f"{'p50/p99 ms':>13} | {'echo p50/p99 ms':>15}")
+            for kind in kinds:
+                for pacing in (False, True):
+                    bot, echo, p50, p99, e50, e99 = run(dbs, kind, tmp, users, per_user, pacing)
+                    name = f"dingtalk ({kind}, pacing {'as shipped' if pacing else 'off'})"
+                    print(f"{name:<34} | {bot:>9.0f} | {echo:>12.0f} | {bot / echo:>5.0%} | "
+                          f"{p50:>5.1f}/{p99:<7.1f} | {e50:>6.1f}/{e99:<8.1f}", flush=True)
+        finally:
+            dbs.drop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
