@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +108,7 @@ def measure(url: str, tmp: Path, users: int, per_user: int, pacing: bool,
            "SEND_PACING": "true" if pacing else "false"}
     with FakeDingTalk(client_id=APP_ID, client_secret=APP_SECRET, group_limit=None) as fake:
         bot = _start([sys.executable, "bot.py", "run"], {**env, "DINGTALK_API_URL": fake.url},
-                     fake, tmp / f"bot-{kind}.log")
+                     fake, tmp / f"bot-{uuid.uuid4().hex[:8]}.log")
         try:
             _burst(fake, ids[:5], 2, "帮助")  # warm up
             bot_s = _burst(fake, ids, per_user, "帮助")
