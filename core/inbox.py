@@ -73,10 +73,11 @@ def store(db: Database, platform: str, batch: list[Received], now: datetime) -> 
              "payload": r.payload, "status": "pending", "attempts": 0, "received_at": now,
              "not_before": now, "busy_told": False} for r in batch]
     with db.session() as s:
+        # counted from RETURNING: psycopg reports no rowcount for a multi-row INSERT ...
+        # ON CONFLICT DO NOTHING, so on PostgreSQL every new update looked like a duplicate
         stmt = _insert(s).values(rows).on_conflict_do_nothing(
-            index_elements=["platform", "update_key"])
-        res = s.execute(stmt)
-        return max(0, res.rowcount or 0)
+            index_elements=["platform", "update_key"]).returning(InboxUpdate.id)
+        return len(s.execute(stmt).all())
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,20 @@ def test_an_administrator_lists_and_requeues_a_parked_update(chat: ChatHarness) 
     assert not inbox.retry_parked(chat.core.db, rows[0].id, chat.clock.now())  # pending now
     done = chat.core.process_pending()
     assert done[0].outcome.replies[0].text == "修好了" and inbox.parked(chat.core.db) == []
+
+
+def test_handle_answers_a_new_update_and_drops_its_redelivery_on_every_database(any_db_url: str) -> None:
+    """`store` counts what it really inserted (on PostgreSQL too, where the driver gives no
+    row count for this INSERT): a new update is answered, the same key again is not."""
+    from core.app import BotCore
+    from services.config import Settings
+
+    core = BotCore.create(Settings(database_url=any_db_url, reminders_seed_defaults=False))
+    msg = Incoming(platform="console", user_id="stranger", chat_id="stranger", text="/help",
+                   update_key="u-1")
+    first = core.handle(msg)
+    assert not first.duplicate and first.replies and "注册" in first.replies[0].text
+    again = core.handle(Incoming(platform="console", user_id="stranger", chat_id="stranger",
+                                 text="/help", update_key="u-1"))
+    assert again.duplicate and not again.replies
+    core.db.dispose()
