@@ -207,3 +207,24 @@ def test_audit_trail_records_sign_in_and_refusals(chat: ChatHarness, web) -> Non
     with chat.core.db.session() as s:
         actions = [a for (a,) in s.execute(select(AuditEvent.action))]
     assert "web.signin" in actions and "web.link" in actions and "refused" in actions
+
+
+def test_the_person_page_counts_the_days_its_own_calendar_shows(chat: ChatHarness, web) -> None:  # type: ignore[no-untyped-def]
+    """The month tile, the team table and the county's on-pace count come from
+    people_figures; the calendar from person_days. A cadre with days in the village this
+    month must see the same number in both (a shadowed variable once made it 0 for all)."""
+    from services.workspace import figures
+
+    today = chat.clock.now().date()
+    period = figures.Period(today.year, today.month, today)
+    lo, hi = period.month_range
+    with chat.core.db.session() as s:
+        cadre = s.scalar(select(Member).where(Member.name == "张驻村"))
+        marks = figures.person_days(s, cadre.id, lo, min(hi, today), chat.core.settings)
+        shown = sum(1 for d, m in marks.items() if lo <= d <= hi and m.in_village)
+        me = next(p for p in figures.people_figures(s, [cadre.team_id], period, chat.core.settings)
+                  if p.id == cadre.id)
+    assert shown > 0 and me.month_days == shown and me.year_days >= shown
+    sign_in(chat, web, "admin")
+    page = web.get(f"/person/{cadre.id}").text
+    assert f"本月在村<b>{shown} / " in page

@@ -172,9 +172,9 @@ def people_figures(session: Session, team_ids: Sequence[int], period: Period,
     y_elapsed = max(0, (counted - y_lo).days + (1 if counted < period.today else 0))
     y_len = (y_hi - y_lo).days + 1
     for p in people:
-        days = leave.get(p.id, {})
-        p.month_leave = sum((f for d, f in days.items() if m_lo <= d <= m_hi), Decimal(0))
-        p.year_leave = sum(days.values(), Decimal(0))
+        off = leave.get(p.id, {})  # date -> leave fraction
+        p.month_leave = sum((f for d, f in off.items() if m_lo <= d <= m_hi), Decimal(0))
+        p.year_leave = sum(off.values(), Decimal(0))
         p.month_quota = quota_for(p.role, settings)
         p.month_required = max(0, math.ceil(Decimal(p.month_quota) - p.month_leave))
         p.month_expected = expected_by(p.month_required, m_lo, m_hi, period.today)
