@@ -27,12 +27,10 @@ echo on the same burst) and add it to ROWS; `main` prints whatever rows are chos
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench import timing  # noqa: E402
 from services.clock import utcnow  # noqa: E402
 from storage.db import Database  # noqa: E402
 from tests.conformance.population import populate  # noqa: E402
@@ -110,51 +109,18 @@ def _start(args: list[str], env: dict[str, str], fake: FakeTelegram,
            log: Path) -> subprocess.Popen[bytes]:
     """Start a bot process and wait for its first getUpdates."""
     n0 = len(fake.poll_arrivals())
-    proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
-    while len(fake.poll_arrivals()) == n0:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{args[1]} exited early; see {log}")
-        time.sleep(0.002)
-    return proc
+    return timing.start(args, env, lambda: len(fake.poll_arrivals()) > n0, log)[0]
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+_stop = timing.stop
 
 
-def _burst(fake: FakeTelegram, users: list[int], per_user: int, text_: str,
-           timeout: float = 300.0) -> float:
-    """Push every update at once; seconds until every one was answered."""
-    before = len(fake.sent_log())
-    t0 = time.monotonic()
-    for _ in range(per_user):
-        for u in users:
-            fake.push_text(u, text_)
-    want = before + len(users) * per_user
-    while len(fake.sent_log()) < want:
-        if time.monotonic() - t0 > timeout:
-            raise TimeoutError(f"only {len(fake.sent_log()) - before} of {want - before} answered")
-        time.sleep(0.002)
-    return time.monotonic() - t0
+def _burst(fake: FakeTelegram, users: list[int], per_user: int, text_: str) -> float:
+    return timing.burst(fake.push_text, lambda: len(fake.sent_log()), users, per_user, text_)
 
 
 def _round_trips(fake: FakeTelegram, user: int, text_: str, n: int) -> list[float]:
-    """Milliseconds from pushing one message to its reply arriving, one at a time."""
-    out = []
-    for _ in range(n):
-        before = len(fake.sent_log())
-        t0 = time.monotonic()
-        fake.push_text(user, text_)
-        while len(fake.sent_log()) == before:
-            time.sleep(0.0005)
-        out.append((time.monotonic() - t0) * 1000)
-    return sorted(out)
+    return timing.round_trips(fake.push_text, lambda: len(fake.sent_log()), user, text_, n)
 
 
 def _p(values: list[float], q: float) -> float:

@@ -18,18 +18,17 @@ Printed in the shape of bench/channel_bench.py's rows:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import timing  # noqa: E402
 from bench.fault_bench import Databases  # noqa: E402
 from services.clock import utcnow  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -41,51 +40,21 @@ APP_ID, APP_SECRET = "dingbenchapp0001", "bench-secret"
 
 def _start(args: list[str], env: dict[str, str], fake: FakeDingTalk, log: Path
            ) -> subprocess.Popen[bytes]:
+    """Start a process and wait for its stream connection."""
     n0 = len(fake.connections())
-    proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env},
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while len(fake.connections()) <= n0:
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"no stream connection; see {log}")
-        time.sleep(0.01)
-    return proc
+    return timing.start(args, env, lambda: len(fake.connections()) > n0, log)[0]
 
 
-def _burst(fake: FakeDingTalk, users: list[str], per_user: int, text: str,
-           timeout: float = 600.0) -> float:
-    before = len(fake.sent_messages())
-    t0 = time.monotonic()
-    for _ in range(per_user):
-        for u in users:
-            fake.push_text(u, text)
-    want = before + len(users) * per_user
-    while len(fake.sent_messages()) < want:
-        if time.monotonic() - t0 > timeout:
-            raise TimeoutError(f"only {len(fake.sent_messages()) - before} of {want - before}")
-        time.sleep(0.002)
-    return time.monotonic() - t0
+def _burst(fake: FakeDingTalk, users: list[str], per_user: int, text: str) -> float:
+    return timing.burst(fake.push_text, lambda: len(fake.sent_messages()), users, per_user,
+                        text, timeout=600.0)
 
 
 def _round_trips(fake: FakeDingTalk, user: str, text: str, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        before = len(fake.sent_messages())
-        t0 = time.monotonic()
-        fake.push_text(user, text)
-        while len(fake.sent_messages()) == before:
-            time.sleep(0.0005)
-        out.append((time.monotonic() - t0) * 1000)
-    return sorted(out)
+    return timing.round_trips(fake.push_text, lambda: len(fake.sent_messages()), user, text, n)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+_stop = timing.stop
 
 
 def run(dbs: Databases, kind: str, tmp: Path, users: int, per_user: int, pacing: bool

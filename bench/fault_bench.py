@@ -26,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench import timing  # noqa: E402
 from services.clock import utcnow  # noqa: E402
 from storage.db import Database  # noqa: E402
 from tests.conformance.outage import SqliteLock, TcpProxy  # noqa: E402
@@ -132,45 +132,16 @@ def fault_run(dbs: Databases, kind: str, case: str, tmp: Path, cadres: int, vill
 def _start_and_wait(proc_args: list[str], env: dict[str, str], fake: FakeTelegram,
                     log: Path, cwd: Path = ROOT) -> tuple[subprocess.Popen[bytes], float]:
     """Start a bot process; return it and the seconds until its first getUpdates arrived."""
-    t0 = time.monotonic()
     n0 = len(fake.poll_arrivals())
-    proc = subprocess.Popen(proc_args, cwd=cwd, env={**os.environ, **env},
-                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
-    while True:
-        arrivals = fake.poll_arrivals()[n0:]
-        if arrivals:
-            return proc, arrivals[0] - t0
-        if proc.poll() is not None:
-            raise RuntimeError(f"bot exited early; see {log}")
-        time.sleep(0.002)
+    return timing.start(proc_args, env, lambda: len(fake.poll_arrivals()) > n0, log, cwd)
 
 
-def _burst(fake: FakeTelegram, users: list[int], per_user: int, text: str,
-           timeout: float = 300.0) -> float:
-    """Push every update at once; seconds until every one was answered."""
-    before = len(fake.sent_log())
-    t0 = time.monotonic()
-    for _ in range(per_user):
-        for u in users:
-            fake.push_text(u, text)
-    want = before + len(users) * per_user
-    while len(fake.sent_log()) < want:
-        if time.monotonic() - t0 > timeout:
-            raise TimeoutError(f"only {len(fake.sent_log()) - before} of {want - before} answered")
-        time.sleep(0.002)
-    return time.monotonic() - t0
+def _burst(fake: FakeTelegram, users: list[int], per_user: int, text: str) -> float:
+    return timing.burst(fake.push_text, lambda: len(fake.sent_log()), users, per_user, text)
 
 
 def _round_trips(fake: FakeTelegram, user: int, text: str, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        before = len(fake.sent_log())
-        t0 = time.monotonic()
-        fake.push_text(user, text)
-        while len(fake.sent_log()) == before:
-            time.sleep(0.0005)
-        out.append((time.monotonic() - t0) * 1000)
-    return out
+    return timing.round_trips(fake.push_text, lambda: len(fake.sent_log()), user, text, n)
 
 
 def speed_run(dbs: Databases, kind: str, tmp: Path, users: int, per_user: int,
