@@ -38,13 +38,14 @@ test: $(STAMP)           ## install, make sure PostgreSQL and Chromium are there
 	@bash scripts/ensure_postgres.sh || true
 	@bash scripts/ensure_browser.sh
 	$(PY) -m ruff check .
-	$(PY) -m pytest -n 4
+	$(PY) -m pytest -n 4 --dist worksteal
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
 bench: compile           ## print the benchmark figures (a long soak: about 15 minutes)
 	@bash scripts/ensure_postgres.sh || true
+	$(PY) -m pytest -m slow -n 4 --dist worksteal   # the soaks left out of make test
 	$(PY) bench/fault_bench.py
 	$(PY) bench/channel_bench.py
 	$(PY) bench/kb_bench.py

@@ -119,3 +119,29 @@ async def tg(fake_tg: FakeTelegram, demo: BotCore, telegram_library: str) -> Asy
     """The demo team served by the real Telegram channel, pointed at the fake Bot API."""
     async with live_telegram(demo, fake_tg.url, telegram_library) as bot:
         yield bot
+
+
+# -- what runs when ------------------------------------------------------------------------
+# The conformance streams (tests/test_conformance.py) wait on a real bot process for a
+# minute or more each; most of that is waiting, not CPU. `make test` runs pytest-xdist with
+# work stealing: they are collected last, so the workers that finish their share of the
+# quick tests take them over one by one and they run side by side, instead of queueing
+# behind each other on the one worker whose share they would otherwise fall in.
+SOAK_FILE = "test_conformance.py"
+
+
+def _soak_on_postgres_of_a_second_runtime(item: pytest.Item) -> bool:
+    """The aiogram and DingTalk streams on PostgreSQL: the same core and the same database
+    code as the python-telegram-bot streams on PostgreSQL (in `make test`) and as their own
+    SQLite streams (in `make test`); run in `make bench` to keep `make test` short."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if params.get("any_db_url") != "postgresql":
+        return False
+    return params.get("library") == "aiogram" or item.name.startswith("test_dingtalk_")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name == SOAK_FILE and _soak_on_postgres_of_a_second_runtime(item):
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda it: it.path.name == SOAK_FILE)  # stable: soaks last, in order
