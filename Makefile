@@ -43,7 +43,7 @@ test: $(STAMP)           ## install, make sure PostgreSQL and Chromium are there
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-bench: compile           ## print the benchmark figures (a long soak: about 15 minutes)
+bench: compile           ## the long soaks and every benchmark (about half an hour)
 	@bash scripts/ensure_postgres.sh || true
 	$(PY) -m pytest -m slow -n 4 --dist worksteal   # the soaks left out of make test
 	$(PY) bench/fault_bench.py
