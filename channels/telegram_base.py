@@ -46,6 +46,7 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 MEDIA_GROUP_MAX = 10  # Telegram albums hold 2-10 items
 LOCATION_LABEL = "📍 发送我的位置"
+PEEK_AFTER = 2.0  # seconds a store may take before the poller looks for newcomers to tell
 CAPS = Capabilities(slash_commands=True, buttons=True, location=True, photos=True,
                     documents=True, voice=True, command_menu=True, deep_links=True,
                     max_text=TEXT_LIMIT)
@@ -405,7 +406,7 @@ class TelegramChannelBase:
                 continue
             batch = [received(u) for u in updates]
             try:
-                await sink.accept(batch)
+                await self._store(sink, batch, offset, int(updates[-1]["update_id"]))
             except StoreFailed:
                 # Not confirmed: Telegram keeps them and hands them over again with
                 # whatever came since, so everyone who writes meanwhile is told once.
@@ -415,6 +416,30 @@ class TelegramChannelBase:
             store_failures = 0
             offset = int(updates[-1]["update_id"]) + 1  # only now may Telegram forget them
             self._answer_all(batch)
+
+    async def _store(self, sink: Sink, batch: list[Received], offset: int | None,
+                     last: int) -> None:
+        """Store the batch; while that is stuck, look at what came since and tell those
+        people 系统有点忙 at once rather than when their turn to be stored comes.
+
+        getUpdates with the same offset confirms nothing: it returns the batch again and
+        whatever came after it, which stays with Telegram until stored."""
+        storing = asyncio.ensure_future(sink.accept(batch))
+        told = last
+        while True:
+            done, _ = await asyncio.wait({storing}, timeout=PEEK_AFTER)
+            if done:
+                return storing.result()
+            try:
+                more = await self.api.get_updates(offset, 0)
+            except Exception as exc:  # peeking is a courtesy: the store decides
+                log.info("getUpdates while storing failed (%s)", self._fault(exc).error)
+                continue
+            newer = [received(u) for u in more if int(u["update_id"]) > told]
+            waiting = getattr(sink, "waiting", None)  # a sink may have nobody to tell
+            if newer and waiting is not None:
+                told = int(more[-1]["update_id"])
+                waiting(newer)
 
     def _answer_all(self, batch: list[Received]) -> None:
         for r in batch:

@@ -101,6 +101,10 @@ class Sink(Protocol):
     async def accept(self, batch: list[Received]) -> None:
         """Store durably (raises StoreFailed); the platform may be told only after."""
 
+    def waiting(self, batch: list[Received]) -> None:
+        """These arrived while storing is stuck (the database is down or locked): tell
+        each sender 系统有点忙 once now; the updates themselves are stored later."""
+
 
 class Channel(Protocol):
     platform: str

@@ -43,6 +43,11 @@ class _ChannelSink:
     async def accept(self, batch: list[Received]) -> None:
         await self.runtime.accept(self.platform, batch)
 
+    def waiting(self, batch: list[Received]) -> None:
+        for r in batch:
+            if r.chat_id:
+                self.runtime.tell_busy(self.platform, r.key, r.chat_id)
+
 
 class Runtime:
     def __init__(self, core: BotCore, channels: Iterable[Channel]) -> None:

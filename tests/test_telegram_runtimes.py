@@ -257,3 +257,51 @@ async def test_faults_on_the_wire_mean_the_same_on_both_libraries(
         assert (await channel.send_part("4242", channel.parts(Reply("再来"))[0])).status == "sent"
     finally:
         await channel.api.close()
+
+
+@pytest.mark.parametrize("library", ["ptb", "aiogram"])
+async def test_people_who_write_while_storing_is_stuck_are_told_at_once(
+        fake_tg: FakeTelegram, library: str) -> None:
+    """The database hangs on one batch: whoever writes meanwhile is told 系统有点忙 by the
+    poller's look at what came since, not only once their own turn to be stored comes;
+    nothing is confirmed to Telegram before it is stored."""
+    settings = Settings(bot_token=TELEGRAM_TOKEN, telegram_base_url=fake_tg.url,  # type: ignore[call-arg]
+                        telegram_library=library, _env_file=None)
+    channel = telegram_channel(settings, None, poll_timeout=1)
+
+    class StuckSink:
+        def __init__(self) -> None:
+            self.release = asyncio.Event()
+            self.stored: list[str] = []
+            self.told: list[str] = []
+
+        async def accept(self, batch: list[Received]) -> None:
+            await self.release.wait()  # the database is locked
+            self.stored += [r.key for r in batch]
+
+        def waiting(self, batch: list[Received]) -> None:
+            self.told += [r.key for r in batch]
+
+    sink = StuckSink()
+    await channel.start()
+    task = asyncio.create_task(channel.receive(sink))
+    try:
+        first = str(fake_tg.push_text(42, "/help")["update_id"])
+        await asyncio.sleep(0.5)  # the poller holds it and waits on the store
+        later = str(fake_tg.push_text(43, "/help")["update_id"])
+        for _ in range(100):
+            if sink.told:
+                break
+            await asyncio.sleep(0.1)
+        assert sink.told == [later] and sink.stored == []  # told while still stuck
+        assert fake_tg.pending_updates()  # nothing confirmed: Telegram still has both
+        sink.release.set()
+        for _ in range(100):
+            if later in sink.stored:
+                break
+            await asyncio.sleep(0.1)
+        assert sink.stored == [first, later] and sink.told == [later]
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await channel.stop()
