@@ -5,8 +5,6 @@ name and every button kind is a typed CallbackData class."""
 
 from __future__ import annotations
 
-import ast
-import re
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from core import words
 from core.features import build_registry
 from core.messages import Incoming
 from core.registry import Registry
+from tests.catalogue_scan import CJK, RAISERS, composed_sentences, refusals, strings
 from tests.harness import ChatHarness
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,29 +27,7 @@ SOURCES = sorted(
     + [ROOT / "services" / f"{name}.py" for name in SERVICES])
 # cli/admin.py also raises for other features (events, knowledge, complaints): its one
 # admin refusal, admin.unknown_role, is checked end to end in test_console_e2e.
-RAISERS = {"UserError", "PermissionDenied", "NotFound", "InviteError"}
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _calls(path: Path) -> list[tuple[str, str, set[str] | None, int]]:
-    """(function, code, keyword names or None if **kwargs, line) of each refusal raised."""
-    out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.Call) or not node.args:
-            continue
-        fn = node.func
-        name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
-        if name not in RAISERS | {"team_member"}:
-            continue
-        first = node.args[0]
-        code = first.value if isinstance(first, ast.Constant) else None
-        assert isinstance(code, str), f"{path.name}:{node.lineno}: {name} needs a literal code"
-        kws = None if any(k.arg is None for k in node.keywords) else {k.arg for k in node.keywords}
-        out.append((name, code, kws, node.lineno))
-    return out
-
-
-RAISED = [(p, *c) for p in SOURCES for c in _calls(p)]
+RAISED = [(p, *c) for p in SOURCES for c in refusals(p, RAISERS | {"team_member"})]
 
 
 def test_the_scan_finds_the_refusals() -> None:
@@ -79,29 +56,17 @@ def test_every_template_renders_and_is_raised_somewhere() -> None:
     assert set(mine) - raised == set(), "templates nobody raises"
 
 
-def _strings(path: Path) -> list[tuple[int, str]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    docs = {id(n.body[0].value) for n in ast.walk(tree)
-            if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef) and n.body
-            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
-    return [(n.lineno, n.value) for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs]
-
-
 @pytest.mark.parametrize("path", [p for p in SOURCES if p.parent.parent.name == "conversations"
                                   and p.name != "text.py"], ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_no_sentence_outside_the_catalogue(path: Path) -> None:
-    assert [(line, s) for line, s in _strings(path) if CJK.search(s)] == []
+    assert [(line, s) for line, s in strings(path) if CJK.search(s)] == []
 
 
 @pytest.mark.parametrize("path", [p for p in SOURCES if p.parent.name == "services"],
                          ids=lambda p: p.name)
 def test_services_compose_no_sentences(path: Path) -> None:
     """Services keep parsing vocabulary (本月, 走访：…) but build no text for people."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    composed = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)
-                and any(isinstance(v, ast.Constant) and CJK.search(str(v.value)) for v in n.values)]
-    assert composed == []
+    assert composed_sentences(path) == []
 
 
 @pytest.fixture(scope="module")

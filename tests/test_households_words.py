@@ -12,35 +12,15 @@ import pytest
 from core import words
 from core.callbacks import CallbackData
 from core.features import build_registry
-from tests.test_catalogues_reports_attendance import CJK, RAISERS, _strings
+from tests.catalogue_scan import CJK, RAISERS, refusals, strings
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWS = sorted((ROOT / "conversations" / "households").glob("*.py"))
 SERVICES = [ROOT / "services" / f"{n}.py" for n in ("households", "monitoring", "oversight")]
 
 
-def _calls(path: Path) -> list[tuple[str, str, set[str] | None, int]]:
-    """(function, code, keyword names or None if **kwargs, line) of each refusal raised."""
-    import ast
-
-    out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.Call) or not node.args:
-            continue
-        fn = node.func
-        name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
-        if name not in RAISERS:
-            continue
-        first = node.args[0]
-        code = first.value if isinstance(first, ast.Constant) else None
-        assert isinstance(code, str), f"{path.name}:{node.lineno}: {name} needs a literal code"
-        kws = None if any(k.arg is None for k in node.keywords) else {k.arg for k in node.keywords}
-        out.append((name, code, kws, node.lineno))
-    return out
-
-
 RAISED = [(p, *c) for p in [*FLOWS, *SERVICES, ROOT / "cli" / "households_admin.py"]
-          for c in _calls(p)]
+          for c in refusals(p, RAISERS)]
 # codes raised through a variable: the import's row errors (RowError.code) and the
 # warning sheet's rows, rendered by cli/households_admin.py
 ROW_CODES = {"row_no_name", "row_bad_name", "row_bad_category", "row_bad_contact",
@@ -75,7 +55,7 @@ def test_every_template_renders_and_is_raised_somewhere() -> None:
 @pytest.mark.parametrize("path", [p for p in FLOWS if p.name not in ("text.py", "intent.py")],
                          ids=lambda p: p.name)
 def test_no_sentence_outside_the_catalogue(path: Path) -> None:
-    assert [(line, s) for line, s in _strings(path) if CJK.search(s)] == []
+    assert [(line, s) for line, s in strings(path) if CJK.search(s)] == []
 
 
 def test_commands_have_chinese_names_and_buttons_are_typed() -> None:

@@ -5,8 +5,6 @@ command has a Chinese name and every button kind is a typed CallbackData class."
 
 from __future__ import annotations
 
-import ast
-import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from core import words
 from core.features import build_registry
 from core.registry import Registry
+from tests.catalogue_scan import CJK, composed_sentences, refusals, strings
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("council", "tasks", "projects", "handover", "summaries")
@@ -21,47 +20,29 @@ SERVICES = ("council", "tasks", "projects", "handover", "summaries", "teamscope"
 FLOWS = sorted(p for pkg in PACKAGES for p in (ROOT / "conversations" / pkg).glob("*.py")
                if p.name != "text.py")
 SERVICE_FILES = [ROOT / "services" / f"{name}.py" for name in SERVICES] + [ROOT / "reminders" / "promises.py"]
-RAISERS = {"UserError", "PermissionDenied", "NotFound"}
-CJK = re.compile(r"[\u4e00-\u9fff]")
+RAISERS = {"UserError", "PermissionDenied", "NotFound", "team_member"}
 
 
-def _calls(path: Path) -> list[tuple[str, set[str] | None, int]]:
-    out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.Call) or not node.args:
-            continue
-        fn = node.func
-        name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
-        if name not in RAISERS | {"team_member"}:
-            continue
-        first = node.args[0]
-        assert isinstance(first, ast.Constant) and isinstance(first.value, str), \
-            f"{path.name}:{node.lineno}: {name} needs a literal code"
-        kws = None if any(k.arg is None for k in node.keywords) else {k.arg for k in node.keywords}
-        out.append((first.value, kws, node.lineno))
-    return out
-
-
-RAISED = [(p, *c) for p in FLOWS + SERVICE_FILES for c in _calls(p)]
+RAISED = [(p, *c) for p in FLOWS + SERVICE_FILES for c in refusals(p, RAISERS)]
 
 
 def test_the_scan_finds_the_refusals() -> None:
-    codes = {code for _, code, _, _ in RAISED}
+    codes = {code for *_, code, _, _ in RAISED}
     assert {"projects.no_decision", "tasks.checkers_only", "council.managers_only",
             "handover.successor_only", "summaries.not_yours"} <= codes
 
 
-@pytest.mark.parametrize("path, code, kws, line", RAISED,
-                         ids=[f"{p.parent.name}/{p.name}:{line}" for p, _, _, line in RAISED])
-def test_every_code_raised_has_a_template_with_those_parameters(path: Path, code: str,
-                                                                kws: set[str] | None, line: int) -> None:
+@pytest.mark.parametrize("path, fn, code, kws, line", RAISED,
+                         ids=[f"{p.parent.name}/{p.name}:{line}" for p, _, _, _, line in RAISED])
+def test_every_code_raised_has_a_template_with_those_parameters(
+        path: Path, fn: str, code: str, kws: set[str] | None, line: int) -> None:
     assert words.template(code) is not None, f"{path.name}:{line}: {code} has no template"
     if kws is not None:
         assert kws == words.fields(code), f"{path.name}:{line}: {code} params {kws}"
 
 
 def test_every_template_renders_and_is_raised_somewhere() -> None:
-    raised = {code for _, code, _, _ in RAISED}
+    raised = {code for *_, code, _, _ in RAISED}
     mine = {c for c in words.codes() if c.split(".")[0] in PACKAGES}
     assert len(mine) > 50
     for code in mine:
@@ -70,27 +51,15 @@ def test_every_template_renders_and_is_raised_somewhere() -> None:
     assert mine - raised == set(), "templates nobody raises"
 
 
-def _strings(path: Path) -> list[tuple[int, str]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    docs = {id(n.body[0].value) for n in ast.walk(tree)
-            if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef) and n.body
-            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
-    return [(n.lineno, n.value) for n in ast.walk(tree)
-            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs]
-
-
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_no_sentence_outside_the_catalogue(path: Path) -> None:
-    assert [(line, s) for line, s in _strings(path) if CJK.search(s)] == []
+    assert [(line, s) for line, s in strings(path) if CJK.search(s)] == []
 
 
 @pytest.mark.parametrize("path", SERVICE_FILES, ids=lambda p: p.name)
 def test_services_compose_no_sentences(path: Path) -> None:
     """Services keep parsing vocabulary (通过, 本月, fund sources) but build no text."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    composed = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)
-                and any(isinstance(v, ast.Constant) and CJK.search(str(v.value)) for v in n.values)]
-    assert composed == []
+    assert composed_sentences(path) == []
 
 
 @pytest.fixture(scope="module")
