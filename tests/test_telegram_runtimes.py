@@ -21,7 +21,7 @@ from aiogram.exceptions import (
 from aiogram.methods import SendMessage
 from sqlalchemy import select
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from channels import telegram as ptb
 from channels import telegram_aiogram as aio
@@ -106,6 +106,12 @@ def _network(cause: BaseException) -> Exception:
     return exc
 
 
+def _timed_out(cause: BaseException) -> Exception:
+    exc = TimedOut()
+    exc.__cause__ = cause
+    return exc
+
+
 @pytest.mark.parametrize("exc, ptb_exc, status, stored", [
     (_aio(TelegramRetryAfter, retry_after=3), RetryAfter(3), "retry", False),
     (_aio(TelegramForbiddenError), Forbidden("blocked"), "blocked", False),
@@ -128,6 +134,9 @@ def test_a_read_timeout_after_sending_is_unknown_and_other_errors_are_not_ours()
     assert result_of(aio.fault(_network(aiohttp.SocketTimeoutError()))).status == "unknown"  # type: ignore[arg-type]
     assert result_of(aio.fault(_network(TimeoutError()))).status == "unknown"  # type: ignore[arg-type]
     assert aio.fault(ValueError("a bug")) is None and ptb.fault(ValueError("a bug")) is None
+    # PTB's requests go over aiohttp too (channels/ptb_aiohttp.py): the same causes decide
+    assert result_of(ptb.fault(_timed_out(aiohttp.SocketTimeoutError()))).status == "unknown"  # type: ignore[arg-type]
+    assert result_of(ptb.fault(_timed_out(aiohttp.ConnectionTimeoutError()))).status == "retry"  # type: ignore[arg-type]
     assert result_of(Fault("network", "x")).status == "retry"
 
 
