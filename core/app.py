@@ -80,8 +80,9 @@ class BotCore:
             raise inbox.Poison(f"no parser for {platform}")
         return parser(payload)
 
-    def accept(self, platform: str, batch: list[Received]) -> int:
-        return inbox.store(self.db, platform, batch, self.clock.now())
+    def accept(self, platform: str, batch: list[Received]) -> list[inbox.Head]:
+        """Store a batch; the updates that were new (a redelivered one is not)."""
+        return inbox.store_heads(self.db, platform, batch, self.clock.now())
 
     def process_pending(self, platforms: list[str] | None = None, *,
                         ignore_backoff: bool = False) -> list[inbox.Processed]:
@@ -116,16 +117,10 @@ class BotCore:
         the outbox (tests, embedding). Raises what processing raised."""
         key = msg.update_key or uuid.uuid4().hex
         msg.update_key = key
-        if not self.accept(msg.platform, [Received(key, lane_of(msg), msg.to_payload())]):
+        new = self.accept(msg.platform, [Received(key, lane_of(msg), msg.to_payload())])
+        if not new:
             return Outcome([], duplicate=True)
-        with self.db.session() as s:
-            from sqlalchemy import select
-
-            from storage.models import InboxUpdate
-
-            row_id = s.scalar(select(InboxUpdate.id).where(InboxUpdate.platform == msg.platform,
-                                                           InboxUpdate.update_key == key))
-        p = inbox.process(self.db, self.router, self.parse, row_id, self.clock.now(),
+        p = inbox.process(self.db, self.router, self.parse, new[0].id, self.clock.now(),
                           self.reply_grace, queue=False)
         return p.outcome if p and p.outcome else Outcome([])
 

@@ -60,24 +60,9 @@ def backoff(attempts: int) -> float:
     return min(BACKOFF_CAP_S, 2.0 ** max(0, attempts - 1))
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    bind = session.get_bind()
-    return (pg_insert if bind.dialect.name == "postgresql" else sqlite_insert)(InboxUpdate)
-
-
 def store(db: Database, platform: str, batch: list[Received], now: datetime) -> int:
     """Store a batch in one transaction; redelivered keys are dropped. Returns new rows."""
-    if not batch:
-        return 0
-    rows = [{"platform": platform, "update_key": r.key[:64], "lane": r.lane[:96],
-             "payload": r.payload, "status": "pending", "attempts": 0, "received_at": now,
-             "not_before": now, "busy_told": False} for r in batch]
-    with db.session() as s:
-        # counted from RETURNING: psycopg reports no rowcount for a multi-row INSERT ...
-        # ON CONFLICT DO NOTHING, so on PostgreSQL every new update looked like a duplicate
-        stmt = _insert(s).values(rows).on_conflict_do_nothing(
-            index_elements=["platform", "update_key"]).returning(InboxUpdate.id)
-        return len(s.execute(stmt).all())
+    return len(store_heads(db, platform, batch, now))
 
 
 @dataclass(frozen=True)
@@ -105,6 +90,34 @@ def pending(db: Database, platforms: list[str], limit: int) -> list[Head]:
             .where(InboxUpdate.status == "pending", InboxUpdate.platform.in_(platforms))
             .order_by(InboxUpdate.id).limit(limit)).all()
     return [Head(*r) for r in rows]
+
+
+# Built once per dialect: an executemany of the same statement is compiled once and
+# cached, where `.values(rows)` compiled a new statement for every batch size.
+_STORE = {name: (ins(InboxUpdate.__table__)
+                 .on_conflict_do_nothing(index_elements=["platform", "update_key"])
+                 .returning(InboxUpdate.__table__.c.id, InboxUpdate.__table__.c.update_key))
+          for name, ins in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
+
+
+def store_heads(db: Database, platform: str, batch: list[Received], now: datetime) -> list[Head]:
+    """Store a batch in one transaction; the new rows as the dispatcher sees them, in id
+    order (redelivered keys are dropped), so it can queue them without reading them back.
+
+    The new rows are told apart by RETURNING: psycopg reports no rowcount for an INSERT
+    ... ON CONFLICT DO NOTHING of many rows, so on PostgreSQL a count said every new
+    update was a duplicate."""
+    if not batch:
+        return []
+    rows = [{"platform": platform, "update_key": r.key[:64], "lane": r.lane[:96],
+             "payload": r.payload, "status": "pending", "attempts": 0, "received_at": now,
+             "not_before": now, "busy_told": False} for r in batch]
+    with db.session() as s:
+        conn = s.connection()
+        new = dict((key, row_id) for row_id, key in conn.execute(_STORE[conn.dialect.name], rows))
+    by_key = {row["update_key"]: row for row in rows}
+    return sorted((Head(row_id, platform, key, by_key[key]["lane"], by_key[key]["payload"],
+                        False, now) for key, row_id in new.items()), key=lambda h: h.id)
 
 
 def heads(db: Database, platforms: list[str], now: datetime, limit: int) -> list[Head]:
@@ -137,11 +150,15 @@ Parser = Callable[[str, dict[str, Any]], Incoming | None]
 # The hot path's statements, built once: every update runs them (plain Core on the
 # session's connection; the ORM's unit of work is for the features, not for this loop).
 _I = InboxUpdate.__table__
-_ROW = (select(_I.c.id, _I.c.platform, _I.c.lane, _I.c.payload, _I.c.status)
+_EARLIER = _I.alias("earlier")
+_BEHIND = (select(_EARLIER.c.id).where(_EARLIER.c.lane == _I.c.lane,
+                                       _EARLIER.c.status == "pending",
+                                       _EARLIER.c.id < _I.c.id).exists())
+# the row, and whether an earlier update of its lane still waits, in one query
+_ROW = (select(_I.c.id, _I.c.platform, _I.c.lane, _I.c.payload, _I.c.status,
+               _BEHIND.label("behind"))
         .where(_I.c.id == bindparam("row_id")))
-_ROW_LOCKED = _ROW.with_for_update(skip_locked=True)
-_BEHIND = (select(_I.c.id).where(_I.c.lane == bindparam("lane"), _I.c.status == "pending",
-                                 _I.c.id < bindparam("row_id")).limit(1))
+_ROW_LOCKED = _ROW.with_for_update(skip_locked=True, of=_I)
 _DONE = (update(_I).where(_I.c.id == bindparam("row_id"))
          .values(status="done", done_at=bindparam("now"), error=None))
 _REPLY = insert(OutboxMessage.__table__)
@@ -156,8 +173,7 @@ def process(db: Database, router: Router, parse: Parser, row_id: int, now: datet
         conn = s.connection()
         pg = conn.dialect.name == "postgresql"
         row = conn.execute(_ROW_LOCKED if pg else _ROW, {"row_id": row_id}).first()
-        if row is None or row.status != "pending" or conn.execute(
-                _BEHIND, {"lane": row.lane, "row_id": row_id}).first() is not None:
+        if row is None or row.status != "pending" or row.behind:
             return None
         try:
             msg = parse(row.platform, row.payload)

@@ -205,32 +205,45 @@ _OLDER = OutboxMessage.__table__.alias("older")
 _WAITING = (select(_OLDER.c.id).where(_OLDER.c.platform == _O.c.platform,
                                      _OLDER.c.chat_id == _O.c.chat_id, _OLDER.c.id < _O.c.id,
                                      _OLDER.c.status.in_(("pending", "sending"))).exists())
-_CLAIMABLE = (select(_O.c.id, _O.c.chat_id, _O.c.payload, _O.c.parts_done, _O.c.parts_skipped,
-                     _O.c.attempts, _O.c.priority)
-              .where(_O.c.platform == bindparam("platform"), _O.c.status == "pending",
+_CLAIMABLE = (select(_O.c.id)
+              .where(_O.c.platform == bindparam("on_platform"), _O.c.status == "pending",
                      _O.c.not_before <= bindparam("now"), ~_WAITING)
               .order_by(_O.c.priority, _O.c.id).limit(1))
-_TAKE = (update(_O).where(_O.c.id == bindparam("row_id"))
-         .values(status="sending", claimed_at=bindparam("now"), claimed_by=bindparam("worker"),
-                 attempts=_O.c.attempts + 1))
+_JOB = (_O.c.id, _O.c.chat_id, _O.c.payload, _O.c.parts_done, _O.c.parts_skipped,
+        _O.c.attempts, _O.c.priority)
+
+
+def _take(pick):  # type: ignore[no-untyped-def]
+    """Claim the row `pick` chooses and read it, in one statement (UPDATE ... RETURNING)."""
+    return (update(_O).where(_O.c.id == pick.correlate(None).scalar_subquery())
+            .values(status="sending", claimed_at=bindparam("now"), claimed_by=bindparam("worker"),
+                    attempts=_O.c.attempts + 1)
+            .returning(*_JOB))
+
+
+# the usual claim (no chat excluded or paced), built once per dialect
+_TAKE = {"sqlite": _take(_CLAIMABLE),
+         "postgresql": _take(_CLAIMABLE.with_for_update(skip_locked=True, of=_O))}
 
 
 def _claim(s: Session, platform: str, now: datetime, worker: str,
            exclude_chats: Sequence[str], paced_chats: Sequence[str]) -> Job | None:
-    q = _CLAIMABLE
-    if exclude_chats:
-        q = q.where(_O.c.chat_id.not_in(list(exclude_chats)))
-    if paced_chats:
-        q = q.where(or_(_O.c.priority == REPLY, _O.c.chat_id.not_in(list(paced_chats))))
     conn = s.connection()
-    if conn.dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True, of=_O)
-    row = conn.execute(q, {"platform": platform, "now": now}).first()
+    pg = conn.dialect.name == "postgresql"
+    if exclude_chats or paced_chats:
+        q = _CLAIMABLE
+        if exclude_chats:
+            q = q.where(_O.c.chat_id.not_in(list(exclude_chats)))
+        if paced_chats:
+            q = q.where(or_(_O.c.priority == REPLY, _O.c.chat_id.not_in(list(paced_chats))))
+        stmt = _take(q.with_for_update(skip_locked=True, of=_O) if pg else q)
+    else:
+        stmt = _TAKE["postgresql" if pg else "sqlite"]
+    row = conn.execute(stmt, {"on_platform": platform, "now": now, "worker": worker}).first()
     if row is None:
         return None
-    conn.execute(_TAKE, {"row_id": row.id, "now": now, "worker": worker})
     return Job(row.id, row.chat_id or "", Reply.from_payload(row.payload), row.parts_done,
-               row.parts_skipped, row.attempts + 1, row.priority)
+               row.parts_skipped, row.attempts, row.priority)
 
 
 def progress(db: Database, job_id: int, parts_done: int, parts_skipped: int) -> None:
@@ -254,20 +267,33 @@ def settle(db: Database, job: Job, result: SendResult, now: datetime, parts_done
         _settle(s, Outcome(job, result, parts_done, parts_skipped, now))
 
 
+# one UPDATE by id per kind of outcome, built once
+_BY_ID = update(_O).where(_O.c.id == bindparam("row_id"))
+_PARTS = {"parts_done": bindparam("done"), "parts_skipped": bindparam("skipped"),
+          "error": bindparam("why")}
+_SETTLE_SENT = _BY_ID.values(status="sent", sent_at=bindparam("now"),
+                             message_id=bindparam("msg_id"), **_PARTS)
+_SETTLE_RETRY = _BY_ID.values(status="pending", not_before=bindparam("due"), **_PARTS)
+_SETTLE_ENDED = _BY_ID.values(status=bindparam("ended"), **_PARTS)
+
+
 def _settle(s: Session, o: Outcome) -> None:
     """One UPDATE by id (and the person's identity when they blocked the bot)."""
     result, now, job = o.result, o.at, o.job
-    values: dict[str, Any] = {"parts_done": o.parts_done, "parts_skipped": o.parts_skipped,
-                              "error": result.error[:500] if result.error else None}
+    params: dict[str, Any] = {"row_id": job.id, "done": o.parts_done,
+                              "skipped": o.parts_skipped,
+                              "why": result.error[:500] if result.error else None}
     if result.status in ("sent", "skipped"):
-        values.update(status="sent", sent_at=now, message_id=result.message_id)
+        stmt = _SETTLE_SENT
+        params.update(now=now, msg_id=result.message_id)
     elif result.status == "retry":
-        values.update(status="pending",
-                      not_before=now + timedelta(seconds=retry_delay(result, job.attempts)))
+        stmt = _SETTLE_RETRY
+        params["due"] = now + timedelta(seconds=retry_delay(result, job.attempts))
     else:  # blocked | failed | unknown
-        values.update(status=result.status)
+        stmt = _SETTLE_ENDED
+        params["ended"] = result.status
     conn = s.connection()
-    conn.execute(update(_O).where(_O.c.id == job.id).values(**values))
+    conn.execute(stmt, params)
     if result.status == "blocked":
         platform = conn.execute(select(_O.c.platform).where(_O.c.id == job.id)).scalar()
         conn.execute(update(Identity.__table__)

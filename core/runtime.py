@@ -65,6 +65,7 @@ class Runtime:
         self.busy_lanes: set[str] = set()
         self._running: set[int] = set()  # inbox ids being processed
         self._refetch = True
+        self._fresh: list[inbox.Head] = []  # stored by this process, not yet queued
         self.retry_at: dict[int, float] = {}  # backoff kept in memory while the DB is down
         self.told_busy: set[tuple[str, str]] = set()
         self.processed = 0
@@ -151,7 +152,7 @@ class Runtime:
                 if r.chat_id:
                     self.tell_busy(platform, r.key, r.chat_id)
             raise StoreFailed(type(exc).__name__) from exc
-        self._refetch = True
+        self._fresh.extend(storing.result())
         self.inbox_wake.set()
 
     def tell_busy(self, platform: str, key: str, chat_id: str) -> None:
@@ -176,11 +177,13 @@ class Runtime:
     async def _dispatch(self) -> None:
         """Run pending updates: a lane's next one as soon as the one before is done, up
         to `concurrency` lanes at once. The pending list is read again only when it is
-        used up or new updates were stored, not after every update."""
+        used up or a retry was scheduled, not after every update: what this process
+        stores is queued as it is stored (`accept`), without reading it back."""
         failures = 0
         queue: list[inbox.Head] = []
         while not self._stopping:
             self.inbox_wake.clear()
+            fresh, self._fresh = self._fresh, []
             if self._refetch or not queue:
                 self._refetch = False
                 try:
@@ -189,9 +192,17 @@ class Runtime:
                     failures = 0
                 except Exception as exc:
                     failures += 1
+                    self._fresh[:0] = fresh  # still to queue once the database answers
+                    self._refetch = True
                     log.warning("inbox unavailable (%s)", type(exc).__name__)
                     await asyncio.sleep(min(10.0, 0.5 * 2 ** failures))
                     continue
+            if fresh:  # stored here since; a read that ran meanwhile may hold some already
+                known = {h.id for h in queue}
+                queue.extend(h for h in fresh if h.id not in known)
+                queue.sort(key=lambda h: h.id)  # a lane's updates in the order they came
+                if len(queue) > FETCH:  # read the rest when these are done
+                    queue = queue[:FETCH]
             queue = [h for h in queue if h.id not in self._running]
             now, mono = self.core.clock.now(), time.monotonic()
             seen: set[str] = set()
