@@ -48,11 +48,11 @@ FEATURES = (
 )
 
 # --- measured constants (bench/kb_tune.py, tune half only; rerun after large data changes)
-COEF = (0.83, -0.1181, 1.1563, 3.1102, 2.9052, 0.579, 4.069, 4.0777, 0.9266, -0.3981)
-INTERCEPT = -10.6123
-ANSWER_MIN = 63.0  # estimated chance (0–100) needed to answer outright
-TIE_MARGIN = 29.1  # top must beat the runner-up by this much to answer
-CHOOSE_MIN = 15.6  # below this nothing is offered at all
+COEF = (0.8274, 0.1433, 1.6229, 2.801, 3.4706, 0.7375, 4.4102, 4.0838, 0.9806, 0.0453)
+INTERCEPT = -11.972
+ANSWER_MIN = 63.7  # estimated chance (0–100) needed to answer outright
+TIE_MARGIN = 23.8  # top must beat the runner-up by this much to answer
+CHOOSE_MIN = 12.5  # below this nothing is offered at all
 CHOOSE_WINDOW = 19.7  # runners-up within this distance of the top are offered
 CONTEXT_WEIGHT = 0.5  # weight of clauses that do not ask, next to those that do
 # How topical a word is (jieba IDF, see TextProcessor.informativeness) maps linearly to a
