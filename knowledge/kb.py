@@ -48,11 +48,11 @@ FEATURES = (
 )
 
 # --- measured constants (bench/kb_tune.py, tune half only; rerun after large data changes)
-COEF = (0.8274, 0.1433, 1.6229, 2.801, 3.4706, 0.7375, 4.4102, 4.0838, 0.9806, 0.0453)
-INTERCEPT = -11.972
-ANSWER_MIN = 63.7  # estimated chance (0–100) needed to answer outright
-TIE_MARGIN = 23.8  # top must beat the runner-up by this much to answer
-CHOOSE_MIN = 12.5  # below this nothing is offered at all
+COEF = (0.8483, 0.1839, 1.6726, 2.5598, 3.3908, 0.9297, 4.3291, 4.0737, 1.0335, 0.0046)
+INTERCEPT = -12.1457
+ANSWER_MIN = 59.4  # estimated chance (0–100) needed to answer outright
+TIE_MARGIN = 27.7  # top must beat the runner-up by this much to answer
+CHOOSE_MIN = 10.9  # below this nothing is offered at all
 CHOOSE_WINDOW = 19.7  # runners-up within this distance of the top are offered
 CONTEXT_WEIGHT = 0.5  # weight of clauses that do not ask, next to those that do
 # How topical a word is (jieba IDF, see TextProcessor.informativeness) maps linearly to a
