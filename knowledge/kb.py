@@ -48,11 +48,11 @@ FEATURES = (
 )
 
 # --- measured constants (bench/kb_tune.py, tune half only; rerun after large data changes)
-COEF = (0.8483, 0.1839, 1.6726, 2.5598, 3.3908, 0.9297, 4.3291, 4.0737, 1.0335, 0.0046)
-INTERCEPT = -12.1457
-ANSWER_MIN = 59.4  # estimated chance (0–100) needed to answer outright
-TIE_MARGIN = 27.7  # top must beat the runner-up by this much to answer
-CHOOSE_MIN = 10.9  # below this nothing is offered at all
+COEF = (0.8447, 0.1815, 1.6866, 2.5558, 3.3676, 0.9226, 4.3312, 4.0777, 1.0242, 0.0179)
+INTERCEPT = -12.1132
+ANSWER_MIN = 60.3  # estimated chance (0–100) needed to answer outright
+TIE_MARGIN = 27.9  # top must beat the runner-up by this much to answer
+CHOOSE_MIN = 11.1  # below this nothing is offered at all
 CHOOSE_WINDOW = 19.7  # runners-up within this distance of the top are offered
 CONTEXT_WEIGHT = 0.5  # weight of clauses that do not ask, next to those that do
 # How topical a word is (jieba IDF, see TextProcessor.informativeness) maps linearly to a
