@@ -48,11 +48,11 @@ FEATURES = (
 )
 
 # --- measured constants (bench/kb_tune.py, tune half only; rerun after large data changes)
-COEF = (0.83, -0.1181, 1.1563, 3.1102, 2.9052, 0.579, 4.069, 4.0777, 0.9266, -0.3981)
-INTERCEPT = -10.6123
-ANSWER_MIN = 63.0  # estimated chance (0–100) needed to answer outright
-TIE_MARGIN = 29.1  # top must beat the runner-up by this much to answer
-CHOOSE_MIN = 15.6  # below this nothing is offered at all
+COEF = (0.8447, 0.1815, 1.6866, 2.5558, 3.3676, 0.9226, 4.3312, 4.0777, 1.0242, 0.0179)
+INTERCEPT = -12.1132
+ANSWER_MIN = 60.3  # estimated chance (0–100) needed to answer outright
+TIE_MARGIN = 27.9  # top must beat the runner-up by this much to answer
+CHOOSE_MIN = 11.1  # below this nothing is offered at all
 CHOOSE_WINDOW = 19.7  # runners-up within this distance of the top are offered
 CONTEXT_WEIGHT = 0.5  # weight of clauses that do not ask, next to those that do
 # How topical a word is (jieba IDF, see TextProcessor.informativeness) maps linearly to a

@@ -2,11 +2,11 @@
 
 No weight or threshold was fitted on this half (bench/kb_tune.py reads only the tune half
 and the earlier set). The bars are the levels the shipped matcher reaches there, so this
-fails when quality regresses. Two goals of issue #12 are met and asserted at the goal:
-out-of-scope false answers ≤ 2 % and top-1 on long messages ≥ 80 %. Two are not reached
-yet and are asserted at the level reached — top-1 overall (goal 90 %) and for villagers
-(goal 85 %); see docs/knowledge.md. The full figures, per category and against the
-baselines, are printed by bench/kb_bench.py.
+fails when quality regresses. The four goals of issue #12 are met (third round): top-1
+overall ≥ 90 % and for villagers ≥ 85 % are asserted at the goal, top-1 on long messages
+(goal 80 %) and the share answered right at the levels reached, out-of-scope false
+answers ≤ 2 % at the goal; see docs/knowledge.md. The full figures, per category and
+against the baselines, are printed by bench/kb_bench.py.
 """
 
 from __future__ import annotations
@@ -46,16 +46,16 @@ def test_the_test_half_is_big_and_varied(test_half: list[Item]) -> None:
 
 
 def test_right_entry_ranked_first(tallies: dict[str, Tally]) -> None:
-    assert tallies["all"].rate("top1") >= 0.86  # goal 0.90, not reached
-    assert tallies["cadre"].rate("top1") >= 0.90
-    assert tallies["villager"].rate("top1") >= 0.78  # goal 0.85, not reached
-    assert tallies["long"].rate("top1") >= 0.80  # the goal
+    assert tallies["all"].rate("top1") >= 0.90  # the goal
+    assert tallies["cadre"].rate("top1") >= 0.92
+    assert tallies["villager"].rate("top1") >= 0.85  # the goal
+    assert tallies["long"].rate("top1") >= 0.85  # goal 0.80
 
 
 def test_answers_are_given_and_rarely_wrong(tallies: dict[str, Tally]) -> None:
     t = tallies["all"]
-    assert t.rate("right") >= 0.65  # answered outright with the right entry
-    assert (t.right + t.chosen) / t.n_in >= 0.85  # or the right entry among the offered ones
+    assert t.rate("right") >= 0.70  # answered outright with the right entry
+    assert (t.right + t.chosen) / t.n_in >= 0.90  # or the right entry among the offered ones
     assert t.rate("wrong") <= 0.03
     assert t.rate("oos_answer") <= 0.02  # out-of-scope questions answered anyway: the goal
 
