@@ -48,6 +48,7 @@ bench: compile           ## the long soaks and every benchmark (about half an ho
 	$(PY) -m pytest -m slow -n 4 --dist worksteal   # the soaks left out of make test
 	$(PY) bench/fault_bench.py
 	$(PY) bench/channel_bench.py
+	$(PY) bench/ptb_http_bench.py
 	$(PY) bench/kb_bench.py
 	$(PY) bench/recurrence_bench.py
 	$(PY) bench/digest_bench.py --deliver

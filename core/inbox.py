@@ -30,7 +30,8 @@ from core import outbox
 from core import text as T
 from core.channel import Received
 from core.messages import Incoming, Reply
-from core.router import Outcome, Router
+from core.router import Outcome, Refused, Router
+from services.errors import UserError
 from services.roles import Role
 from storage.db import Database, DatabaseBusy
 from storage.models import Identity, InboxUpdate, Member, OutboxMessage
@@ -168,7 +169,16 @@ def process(db: Database, router: Router, parse: Parser, row_id: int, now: datet
             reply_grace: timedelta, *, queue: bool = True) -> Processed | None:
     """Handle one stored update in one transaction; None if it was not pending any more
     (another worker took it) or an older update of its lane still waits. Raises on
-    failure, having changed nothing."""
+    failure, having changed nothing. A refused step is rolled back whole and its refusal
+    recorded in a second transaction (Router.route says why)."""
+    try:
+        return _process(db, router, parse, row_id, now, reply_grace, queue, None)
+    except Refused as refused:
+        return _process(db, router, parse, row_id, now, reply_grace, queue, refused.error)
+
+
+def _process(db: Database, router: Router, parse: Parser, row_id: int, now: datetime,
+             reply_grace: timedelta, queue: bool, refusal: UserError | None) -> Processed | None:
     with db.session() as s:
         conn = s.connection()
         pg = conn.dialect.name == "postgresql"
@@ -181,7 +191,7 @@ def process(db: Database, router: Router, parse: Parser, row_id: int, now: datet
             raise Poison(type(exc).__name__) from exc
         outcome = None
         if msg is not None:
-            outcome = router.route(s, msg)
+            outcome = router.route(s, msg) if refusal is None else router.refuse(s, msg, refusal)
             if queue and outcome.replies:
                 s.flush()  # the router's own changes first, then ours on the same connection
                 queue_replies(conn, row_id, msg, outcome.replies, now, reply_grace)

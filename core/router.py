@@ -1,9 +1,10 @@
 """From an Incoming to Replies inside the caller's transaction: every routing rule in one place.
 
 Order of business: resolve who is talking, then a button, a command, the open dialog, or
-free text. The step runs in a savepoint: a refusal (UserError) undoes the step but keeps
-its audit row; any other exception propagates, so the caller (core.inbox) rolls the whole
-transaction back and decides whether to retry.
+free text. A refusal (UserError) undoes the step but keeps its audit row: `route` raises
+`Refused`, the caller (core.inbox) rolls back and asks `refuse` for the reply and the
+audit row in a new transaction. Any other exception propagates, so the caller rolls the
+whole transaction back and decides whether to retry.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ from storage.models import DialogState
 log = logging.getLogger(__name__)
 
 
+class Refused(Exception):
+    """A step refused with a UserError; see Router.route."""
+
+    def __init__(self, error: UserError) -> None:
+        super().__init__(type(error).__name__)
+        self.error = error
+
+
 @dataclass
 class Outcome:
     replies: Replies
@@ -43,35 +52,46 @@ class Router:
         self.registry, self.clock, self.settings = registry, clock, settings
 
     def route(self, session: Session, msg: Incoming) -> Outcome:
-        """Handle one update in `session` (the caller commits or rolls back)."""
+        """Handle one update in `session` (the caller commits or rolls back).
+
+        A refusal raises `Refused`: the caller rolls the whole transaction back, which
+        undoes whatever the step wrote before it refused, and records the refusal in a
+        new one (`refuse`). Refusals are rare, so every other update is spared the
+        SAVEPOINT and RELEASE a nested transaction around each step would cost."""
+        ctx, who = self._context(session, msg)
+        try:
+            replies = self._dispatch(ctx, who.dialog_id if who.dialog_known else state.UNKNOWN)
+        except UserError as exc:
+            raise Refused(exc) from exc
+        return self._outcome(ctx, replies)
+
+    def refuse(self, session: Session, msg: Incoming, error: UserError) -> Outcome:
+        """The reply to a refused step, and its audit row when it was a permission."""
+        ctx, _ = self._context(session, msg)
+        if isinstance(error, PermissionDenied):
+            ctx.audit("refused", detail=error.code, callback=self._audited(msg.callback))
+        return self._outcome(ctx, [Reply(str(error))])
+
+    def _context(self, session: Session, msg: Incoming) -> tuple[Ctx, actors.Who]:
         who = actors.resolve_status(session, msg.platform, msg.user_id, self.clock.now(),
                                     self.settings.timezone)
-        ctx = Ctx(session, msg, who.actor, self.clock, self.settings, self.registry,
-                  deactivated=who.deactivated)
-        replies = self._guarded(ctx)
+        return Ctx(session, msg, who.actor, self.clock, self.settings, self.registry,
+                   deactivated=who.deactivated), who
+
+    @staticmethod
+    def _outcome(ctx: Ctx, replies: Replies) -> Outcome:
         role = ctx.actor.role if ctx.actor else None
         actor_now = ctx.extras.get("actor")
         if actor_now is not None:  # registration just happened
             role = actor_now.role  # type: ignore[attr-defined]
         return Outcome(replies, role, role is not None, extras=ctx.extras)
 
-    def _guarded(self, ctx: Ctx) -> Replies:
-        """Run the step in a savepoint: a refusal undoes the step but keeps the audit row."""
-        try:
-            with ctx.session.begin_nested():
-                return self._dispatch(ctx)
-        except PermissionDenied as exc:
-            ctx.audit("refused", detail=exc.code, callback=self._audited(ctx.incoming.callback))
-            return [Reply(str(exc))]
-        except UserError as exc:
-            return [Reply(str(exc))]
-
     # -- dispatch -----------------------------------------------------------------
-    def _dispatch(self, ctx: Ctx) -> Replies:
+    def _dispatch(self, ctx: Ctx, dialog_id: int | None = state.UNKNOWN) -> Replies:
         msg = ctx.incoming
         if msg.text is not None and len(msg.text) > self.settings.max_text_chars:
             return [Reply(T.TOO_LONG.format(n=len(msg.text), limit=self.settings.max_text_chars))]
-        state_row = self._dialog_row(ctx)
+        state_row = self._dialog_row(ctx, dialog_id)
         if state_row is not None and ctx.actor is None \
                 and not self.registry.dialogs[state_row.dialog].allow_unregistered:
             # deactivated (or unbound) in the middle of a dialog: end it, say why
@@ -186,10 +206,10 @@ class Router:
         return callback[:64]
 
     # -- dialog state ---------------------------------------------------------------
-    def _dialog_row(self, ctx: Ctx) -> DialogState | None:
+    def _dialog_row(self, ctx: Ctx, dialog_id: int | None = state.UNKNOWN) -> DialogState | None:
         return state.load(ctx.session, ctx.incoming.platform, ctx.incoming.user_id, ctx.now,
                           set(self.registry.dialogs),
-                          timedelta(hours=self.settings.dialog_timeout_hours))
+                          timedelta(hours=self.settings.dialog_timeout_hours), dialog_id)
 
     def _step(self, ctx: Ctx, row: DialogState) -> Replies:
         dialog = self.registry.dialogs[row.dialog]

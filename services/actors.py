@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, aliased
 
 from services.roles import LEADER_ROLES, TEAM_ROLES, Role
-from storage.models import Identity, Member, Team, Township, Village, Villager
+from storage.models import DialogState, Identity, Member, Team, Township, Village, Villager
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,10 @@ class Who:
 
     actor: Actor | None
     deactivated: bool = False  # bound to a person who was deactivated (or purged)
+    # the id of this identity's open dialog row, read in the same query; None with
+    # dialog_known False when there is no identity row (ask core.state)
+    dialog_id: int | None = None
+    dialog_known: bool = False
 
 
 _TeamVillage, _TeamTownship = aliased(Village), aliased(Township)
@@ -81,7 +85,7 @@ _HomeVillage, _HomeTownship = aliased(Village), aliased(Township)
 _WHO = (select(Identity.id, Identity.last_seen_at, Identity.member_id, Identity.villager_id,
                Member.role, Member.name, Member.team_id, Member.county_id, Member.active,
                Team.village_id, Team.timezone, _TeamTownship.county_id,
-               Villager.name, Villager.village_id, _HomeTownship.county_id)
+               Villager.name, Villager.village_id, _HomeTownship.county_id, DialogState.id)
         .select_from(Identity)
         .outerjoin(Member, Member.id == Identity.member_id)
         .outerjoin(Team, Team.id == Member.team_id)
@@ -90,6 +94,9 @@ _WHO = (select(Identity.id, Identity.last_seen_at, Identity.member_id, Identity.
         .outerjoin(Villager, Villager.id == Identity.villager_id)
         .outerjoin(_HomeVillage, _HomeVillage.id == Villager.village_id)
         .outerjoin(_HomeTownship, _HomeTownship.id == _HomeVillage.township_id)
+        # the open dialog too: every update asks for it next (core.state)
+        .outerjoin(DialogState, (DialogState.platform == Identity.platform)
+                   & (DialogState.external_id == Identity.external_id))
         # built once with parameters: SQLAlchemy memoizes a statement's cache key, so the
         # per-update cost is the query alone (issue #10: this ran on every message)
         .where(Identity.platform == bindparam("platform"),
@@ -105,23 +112,24 @@ def resolve_status(session: Session, platform: str, external_id: str, now: datet
     if row is None:
         return Who(None)
     (ident_id, seen, member_id, villager_id, role, m_name, team_id, m_county, active,
-     village_id, tz, team_county, v_name, v_village, v_county) = row
+     village_id, tz, team_county, v_name, v_village, v_county, dialog_id) = row
     if seen is None or now - seen >= SEEN_STEP:
         session.execute(_SEEN, {"ident_id": ident_id, "now": now})
+    known = {"dialog_id": dialog_id, "dialog_known": True}
     if member_id is not None:
         if role is None or not active:
-            return Who(None, deactivated=True)
+            return Who(None, deactivated=True, **known)
         return Who(Actor(kind="member", id=member_id, role=Role(role), name=m_name,
                          team_id=team_id, village_id=village_id,
                          county_id=m_county if m_county is not None else team_county,
-                         timezone=tz or default_tz, identity_id=ident_id))
+                         timezone=tz or default_tz, identity_id=ident_id), **known)
     if villager_id is not None:
         if v_name is None:
-            return Who(None, deactivated=True)
+            return Who(None, deactivated=True, **known)
         return Who(Actor(kind="villager", id=villager_id, role=Role.VILLAGER, name=v_name,
                          team_id=None, village_id=v_village, county_id=v_county,
-                         timezone=default_tz, identity_id=ident_id))
-    return Who(None)
+                         timezone=default_tz, identity_id=ident_id), **known)
+    return Who(None, **known)
 
 
 def resolve(session: Session, platform: str, external_id: str, now: datetime,
