@@ -108,13 +108,15 @@ _SEEN = (update(Identity).where(Identity.id == bindparam("ident_id"))
 def resolve_status(session: Session, platform: str, external_id: str, now: datetime,
                    default_tz: str = "Asia/Shanghai") -> Who:
     """Who is speaking, in one query (every update pays for this)."""
-    row = session.execute(_WHO, {"platform": platform, "external_id": external_id}).first()
+    # on the session's connection: a plain Core query, without the ORM's result machinery
+    conn = session.connection()
+    row = conn.execute(_WHO, {"platform": platform, "external_id": external_id}).first()
     if row is None:
         return Who(None)
     (ident_id, seen, member_id, villager_id, role, m_name, team_id, m_county, active,
      village_id, tz, team_county, v_name, v_village, v_county, dialog_id) = row
     if seen is None or now - seen >= SEEN_STEP:
-        session.execute(_SEEN, {"ident_id": ident_id, "now": now})
+        conn.execute(_SEEN, {"ident_id": ident_id, "now": now})
     known = {"dialog_id": dialog_id, "dialog_known": True}
     if member_id is not None:
         if role is None or not active:
