@@ -5,10 +5,10 @@ a plain echo bot of the same framework measured in the same run.
                                             [--users 50 --per-user 20] [--pacing]
 
 For each row the real bot (`bot.py run`, its own process, a fresh database) answers
-/help from many people at once against the channel's local fake server; then the
+/help from many people at once against the channel's local fake server, and the
 framework's echo bot (bench/echo_ptb.py, bench/echo_aiogram.py, bench/echo_dingtalk.py)
-answers the same burst on
-a fresh fake. Printed as
+answers the same burst on a fake of its own; for Telegram both run at once and their
+bursts take turns, three each, medians kept (bench/timing.py: in_turns). Printed as
 
     channel | updates/s | echo ceiling | ratio | p50/p99
 
@@ -128,7 +128,8 @@ def _p(values: list[float], q: float) -> float:
 
 
 def telegram_row(b: Bench, library: str, echo_script: str) -> Row:
-    """The bot on TELEGRAM_LIBRARY=`library`, then `echo_script`, each on a fresh fake."""
+    """The bot on TELEGRAM_LIBRARY=`library` and `echo_script`, each on its own fake, their
+    bursts in turns (timing.in_turns)."""
     url = b.fresh_db()
     db = Database(url)
     pop = populate(db, "telegram", utcnow(), b.users, 0)
@@ -138,23 +139,21 @@ def telegram_row(b: Bench, library: str, echo_script: str) -> Row:
     env = {"DATABASE_URL": url, "BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_LIBRARY": library,
            "WORKER_NAME": "bench", "REMINDERS_SEED_DEFAULTS": "false", "TICK_SECONDS": "3600",
            "WEB_ENABLED": "false", "SEND_PACING": "true" if b.pacing else "false"}
-    with FakeTelegram(token=TELEGRAM_TOKEN) as fake:
+    with FakeTelegram(token=TELEGRAM_TOKEN) as fake, \
+            FakeTelegram(token=TELEGRAM_TOKEN) as echo_fake:
         bot = _start([sys.executable, "bot.py", "run"], {**env, "TELEGRAM_BASE_URL": fake.url},
                      fake, b.tmp / f"bot-{library}.log")
+        echo = _start([sys.executable, f"bench/{echo_script}"],
+                      {"BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_BASE_URL": echo_fake.url},
+                      echo_fake, b.tmp / f"echo-{library}.log")
         try:
             _burst(fake, ids[:5], 2, "/help")  # warm up: caches, each person's first look-up
-            bot_s = _burst(fake, ids, b.per_user, "/help")
+            _burst(echo_fake, ids[:5], 2, "/help")
+            bot_s, echo_s = timing.in_turns(lambda: _burst(fake, ids, b.per_user, "/help"),
+                                            lambda: _burst(echo_fake, ids, b.per_user, "/help"))
             lat = _round_trips(fake, ids[0], "/help", b.round_trips)
         finally:
             _stop(bot)
-    with FakeTelegram(token=TELEGRAM_TOKEN) as fake:
-        echo = _start([sys.executable, f"bench/{echo_script}"],
-                      {"BOT_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_BASE_URL": fake.url},
-                      fake, b.tmp / f"echo-{library}.log")
-        try:
-            _burst(fake, ids[:5], 2, "/help")
-            echo_s = _burst(fake, ids, b.per_user, "/help")
-        finally:
             _stop(echo)
     return Row(f"telegram ({library})", n / bot_s, n / echo_s, statistics.median(lat),
                _p(lat, 0.99), echo_script)

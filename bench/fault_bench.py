@@ -145,17 +145,13 @@ def _round_trips(fake: FakeTelegram, user: int, text: str, n: int) -> list[float
     return timing.round_trips(fake.push_text, lambda: len(fake.sent_log()), user, text, n)
 
 
-ROUNDS = 3  # bot and echo measured in turns; the median of each is reported
-
-
 def speed_run(dbs: Databases, kind: str, tmp: Path, users: int, per_user: int,
               pacing: bool, root: Path = ROOT) -> tuple[float, float, float, float, float]:
     """(bot updates/s, echo updates/s, bot p50 ms, bot p99 ms, start-to-polling s);
     `root`: another checkout of the bot (an older commit, for before/after).
 
-    Both bots run at once, each on its own fake, and their bursts take turns (bot, echo,
-    bot, echo ...): a busy moment of this shared machine then falls on both, where
-    measuring one after the other let it fall on one and swing the ratio by a third."""
+    Both bots run at once, each on its own fake, their bursts in turns (timing.in_turns);
+    paced, the limiter decides and one round is enough."""
     url = dbs.fresh(kind)
     if root == ROOT:
         Database(url).migrate()
@@ -178,10 +174,9 @@ def speed_run(dbs: Databases, kind: str, tmp: Path, users: int, per_user: int,
         try:
             _burst(fake, ids[:5], 2, "/help")  # warm up: knowledge of each person, caches
             _burst(echo_fake, ids[:5], 2, "/help")
-            bot_s, echo_s = [], []
-            for _ in range(ROUNDS if not pacing else 1):  # paced: the limiter decides
-                bot_s.append(_burst(fake, ids, per_user, "/help"))
-                echo_s.append(_burst(echo_fake, ids, per_user, "/help"))
+            bot_s, echo_s = timing.in_turns(lambda: _burst(fake, ids, per_user, "/help"),
+                                            lambda: _burst(echo_fake, ids, per_user, "/help"),
+                                            rounds=1 if pacing else timing.ROUNDS)
             lat = _round_trips(fake, ids[0], "/help", 60)
         finally:
             bot.terminate()
@@ -190,8 +185,7 @@ def speed_run(dbs: Databases, kind: str, tmp: Path, users: int, per_user: int,
             echo.wait(15)
     n = len(ids) * per_user
     lat.sort()
-    return (n / statistics.median(bot_s), n / statistics.median(echo_s), statistics.median(lat),
-            lat[int(len(lat) * 0.99) - 1], start_s)
+    return n / bot_s, n / echo_s, statistics.median(lat), lat[int(len(lat) * 0.99) - 1], start_s
 
 
 def main() -> int:

@@ -9,6 +9,7 @@ Telegram and DingTalk fakes both fit (`push_text`, and the length of `sent_log()
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import time
 from collections.abc import Callable
@@ -70,3 +71,20 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(5)
+
+
+ROUNDS = 3
+
+
+def in_turns(bot: Callable[[], float], echo: Callable[[], float],
+             rounds: int = ROUNDS) -> tuple[float, float]:
+    """Median seconds of the bot's and the echo's bursts, run in turns (bot, echo, bot ...).
+
+    Both processes are up at once, each on its own fake: a busy moment of this shared
+    machine then falls on both. Measured one after the other, it fell on one of them and
+    swung the ratio by a third between runs."""
+    bot_s, echo_s = [], []
+    for _ in range(rounds):
+        bot_s.append(bot())
+        echo_s.append(echo())
+    return statistics.median(bot_s), statistics.median(echo_s)
