@@ -16,7 +16,8 @@ Part 2, speed: updates per second of the bot (a real `bot.py run` process) answe
 (bench/echo_ptb.py), each on its own fake, running at once with their bursts in turns
 (three each, the medians reported), both with the rate limiter off and as shipped,
 printed as a ratio; and the reply latency one person sees (p50/p99), and how
-long the bot takes from start to polling.
+long the bot takes from start to polling, next to the echo bot's (a process that imports
+python-telegram-bot and polls: the floor of any start on this machine).
 """
 
 from __future__ import annotations
@@ -146,8 +147,9 @@ def _round_trips(fake: FakeTelegram, user: int, text: str, n: int) -> list[float
 
 
 def speed_run(dbs: Databases, kind: str, tmp: Path, users: int, per_user: int,
-              pacing: bool, root: Path = ROOT) -> tuple[float, float, float, float, float]:
-    """(bot updates/s, echo updates/s, bot p50 ms, bot p99 ms, start-to-polling s);
+              pacing: bool, root: Path = ROOT) -> tuple[float, float, float, float, float, float]:
+    """(bot updates/s, echo updates/s, bot p50 ms, bot p99 ms, bot's and echo's start to
+    polling s);
     `root`: another checkout of the bot (an older commit, for before/after).
 
     Both bots run at once, each on its own fake, their bursts in turns (timing.in_turns);
@@ -168,7 +170,7 @@ def speed_run(dbs: Databases, kind: str, tmp: Path, users: int, per_user: int,
         bot, start_s = _start_and_wait([sys.executable, "bot.py", "run"], env, fake,
                                        tmp / f"speed-{kind}.log", cwd=root)
         args = [sys.executable, "bench/echo_ptb.py"] + ([] if not pacing else ["--rate-limiter"])
-        echo, _ = _start_and_wait(args, {"BOT_TOKEN": TELEGRAM_TOKEN,
+        echo, echo_start = _start_and_wait(args, {"BOT_TOKEN": TELEGRAM_TOKEN,
                                          "TELEGRAM_BASE_URL": echo_fake.url},
                                   echo_fake, tmp / "echo.log")
         try:
@@ -185,7 +187,8 @@ def speed_run(dbs: Databases, kind: str, tmp: Path, users: int, per_user: int,
             echo.wait(15)
     n = len(ids) * per_user
     lat.sort()
-    return n / bot_s, n / echo_s, statistics.median(lat), lat[int(len(lat) * 0.99) - 1], start_s
+    return (n / bot_s, n / echo_s, statistics.median(lat), lat[int(len(lat) * 0.99) - 1],
+            start_s, echo_start)
 
 
 def main() -> int:
@@ -212,13 +215,14 @@ def main() -> int:
             print("\n== speed: /help from many people at once, bot vs a plain PTB echo bot ==")
             users, per_user = (20, 10) if a.quick else (50, 20)
             print(f"{'database':<10} {'rate limiter':<13} {'bot upd/s':>9} {'echo upd/s':>10} "
-                  f"{'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'to polling':>10}")
+                  f"{'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'to polling':>10} {'echo':>6}")
             for kind in kinds:
                 for pacing in (False, True):
-                    bot, echo, p50, p99, start = speed_run(dbs, kind, tmp, users, per_user,
-                                                           pacing, a.root.resolve())
+                    bot, echo, p50, p99, start, echo_start = speed_run(
+                        dbs, kind, tmp, users, per_user, pacing, a.root.resolve())
                     print(f"{kind:<10} {'as shipped' if pacing else 'off':<13} {bot:>9.0f} "
-                          f"{echo:>10.0f} {bot / echo:>6.0%} {p50:>7.1f} {p99:>7.1f} {start:>9.2f}s",
+                          f"{echo:>10.0f} {bot / echo:>6.0%} {p50:>7.1f} {p99:>7.1f} "
+                          f"{start:>9.2f}s {echo_start:>5.2f}s",
                           flush=True)
         finally:
             dbs.drop()
