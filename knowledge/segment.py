@@ -12,7 +12,7 @@ import marshal
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -264,45 +264,60 @@ class TextProcessor:
         words that merely sound alike (事实 vs 实施) and words split across a
         boundary (去|乡镇 is not 去向) untouched.
         """
+        return " ".join(fixed for fixed, _ in self._repair_chunks(text))
 
-        def fix_chunk(chunk: str) -> str:
+    def repair_and_cut(self, text: str) -> list[str]:
+        """`repair_homophones` and the words of its result, cutting each chunk once where
+        nothing was repaired (most chunks): the query path used to cut every chunk twice."""
+        words: list[str] = []
+        for fixed, toks in self._repair_chunks(text):
+            words.extend(toks if toks is not None else self._jieba.lcut(fixed, HMM=False))
+        return words
+
+    def _repair_chunks(self, text: str) -> Iterator[tuple[str, list[str] | None]]:
+        """Each space-separated chunk repaired, with its words when it came out unchanged
+        (None when a repair changed it and it must be cut again)."""
+        for chunk in text.split():
             toks = self._jieba.lcut(chunk, HMM=False)
-            if all(len(t) > 1 for t in toks):
-                return chunk
-            bounds = {0}
-            single = [False] * len(chunk)
-            pos = 0
-            for t in toks:
-                if len(t) == 1 and _CJK_RUN.match(t):
-                    single[pos] = True
-                pos += len(t)
-                bounds.add(pos)
-            fuzzy = [_fuzzy_syllable(s) for s in self._syllables(chunk)]
-            out: list[str] = []
-            i, n = 0, len(chunk)
-            while i < n:
-                if i in bounds:
-                    for length in range(min(_MAX_REPAIR_LEN, n - i), 1, -1):
-                        j = i + length
-                        if j not in bounds or not any(single[i:j]):
-                            continue
-                        w = chunk[i:j]
-                        if not _CJK_RUN.fullmatch(w) or self._is_known_word(w):
-                            continue
-                        cand = self._homophones.get(tuple(fuzzy[i:j]))
-                        if cand is not None:
-                            out.append(cand)
-                            i = j
-                            break
-                    else:
-                        out.append(chunk[i])
-                        i += 1
-                    continue
-                out.append(chunk[i])
-                i += 1
-            return "".join(out)
+            fixed = self._fix_chunk(chunk, toks)
+            yield fixed, (toks if fixed == chunk else None)
 
-        return " ".join(fix_chunk(c) for c in text.split())
+    def _fix_chunk(self, chunk: str, toks: list[str]) -> str:
+        """One chunk of `repair_homophones`, given jieba's cut of it."""
+        if all(len(t) > 1 for t in toks):
+            return chunk
+        bounds = {0}
+        single = [False] * len(chunk)
+        pos = 0
+        for t in toks:
+            if len(t) == 1 and _CJK_RUN.match(t):
+                single[pos] = True
+            pos += len(t)
+            bounds.add(pos)
+        fuzzy = [_fuzzy_syllable(s) for s in self._syllables(chunk)]
+        out: list[str] = []
+        i, n = 0, len(chunk)
+        while i < n:
+            if i in bounds:
+                for length in range(min(_MAX_REPAIR_LEN, n - i), 1, -1):
+                    j = i + length
+                    if j not in bounds or not any(single[i:j]):
+                        continue
+                    w = chunk[i:j]
+                    if not _CJK_RUN.fullmatch(w) or self._is_known_word(w):
+                        continue
+                    cand = self._homophones.get(tuple(fuzzy[i:j]))
+                    if cand is not None:
+                        out.append(cand)
+                        i = j
+                        break
+                else:
+                    out.append(chunk[i])
+                    i += 1
+                continue
+            out.append(chunk[i])
+            i += 1
+        return "".join(out)
 
     # ---------------------------------------------------------------- analysis
     def _canonical(self, toks: Iterable[str]) -> list[str]:
@@ -375,8 +390,7 @@ class TextProcessor:
             norm = normalize(clause)
             if not norm:
                 continue
-            norm = self.repair_homophones(norm)
-            words = [x for chunk in norm.split() for x in self._jieba.lcut(chunk, HMM=False)]
+            words = self.repair_and_cut(norm)
             for t in self._search_from_words(words):  # one cut serves both views
                 weights[t] = max(weights.get(t, 0.0), w)
             if w >= 1.0:
