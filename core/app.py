@@ -82,7 +82,7 @@ class BotCore:
 
     def accept(self, platform: str, batch: list[Received]) -> list[inbox.Head]:
         """Store a batch; the updates that were new (a redelivered one is not)."""
-        return inbox.store_heads(self.db, platform, batch, self.clock.now())
+        return inbox.store(self.db, platform, batch, self.clock.now())
 
     def process_pending(self, platforms: list[str] | None = None, *,
                         ignore_backoff: bool = False) -> list[inbox.Processed]:

@@ -61,11 +61,6 @@ def backoff(attempts: int) -> float:
     return min(BACKOFF_CAP_S, 2.0 ** max(0, attempts - 1))
 
 
-def store(db: Database, platform: str, batch: list[Received], now: datetime) -> int:
-    """Store a batch in one transaction; redelivered keys are dropped. Returns new rows."""
-    return len(store_heads(db, platform, batch, now))
-
-
 @dataclass(frozen=True)
 class Head:
     """A pending update, as the dispatcher sees it."""
@@ -101,7 +96,7 @@ _STORE = {name: (ins(InboxUpdate.__table__)
           for name, ins in (("postgresql", pg_insert), ("sqlite", sqlite_insert))}
 
 
-def store_heads(db: Database, platform: str, batch: list[Received], now: datetime) -> list[Head]:
+def store(db: Database, platform: str, batch: list[Received], now: datetime) -> list[Head]:
     """Store a batch in one transaction; the new rows as the dispatcher sees them, in id
     order (redelivered keys are dropped), so it can queue them without reading them back.
 
@@ -115,7 +110,7 @@ def store_heads(db: Database, platform: str, batch: list[Received], now: datetim
              "not_before": now, "busy_told": False} for r in batch]
     with db.session() as s:
         conn = s.connection()
-        new = dict((key, row_id) for row_id, key in conn.execute(_STORE[conn.dialect.name], rows))
+        new = {key: row_id for row_id, key in conn.execute(_STORE[conn.dialect.name], rows)}
     by_key = {row["update_key"]: row for row in rows}
     return sorted((Head(row_id, platform, key, by_key[key]["lane"], by_key[key]["payload"],
                         False, now) for key, row_id in new.items()), key=lambda h: h.id)
