@@ -1,6 +1,6 @@
 """The Telegram channel on python-telegram-bot v22: translate, never decide.
 
-PTB's `Bot` does the HTTP; everything else — parsing stored updates, cutting replies
+PTB's `Bot` does the HTTP (over aiohttp: channels/ptb_aiohttp.py); everything else — parsing stored updates, cutting replies
 into parts, the polling loop and the webhook server, menus per role — is shared with the
 aiogram runtime in channels/telegram_base.py. The loops are ours, not PTB's, because the
 inbox must store an update before Telegram is told it arrived: the offset passed to
@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import httpx
 from telegram import (
     Bot,
     BotCommand,
@@ -50,6 +49,9 @@ from channels.telegram_base import (  # noqa: F401 - the names tests and tools i
 from core.messages import Incoming
 from core.registry import Registry
 from services.config import Settings
+
+# getUpdates waits this long for an answer beyond the long-polling timeout it asks for
+POLL_READ_S = 5.0
 
 
 class RawBot(Bot):
@@ -89,8 +91,6 @@ def _seconds(value: Any) -> float:
 
 def _after_sending(cause: BaseException | None) -> bool:
     """A timeout once the request went out (it may have arrived), not while connecting."""
-    if isinstance(cause, httpx.ReadTimeout):
-        return True
     return isinstance(cause, TimeoutError) \
         and not isinstance(cause, aiohttp.ConnectionTimeoutError)
 
@@ -121,11 +121,12 @@ class PtbApi:
         # Sends wait long for an answer: a slow answer is still an answer, while giving up
         # after the request went out leaves the message `unknown`.
         self.bot = RawBot(settings.bot_token or "",
-                       request=AiohttpRequest(connection_pool_size=16, read_timeout=send_timeout,
-                                              write_timeout=send_timeout, connect_timeout=10),
-                       get_updates_request=AiohttpRequest(connection_pool_size=2, read_timeout=5),
-                       **kw)
-        self._poll_read = 5.0
+                          request=AiohttpRequest(connection_pool_size=16,
+                                                 read_timeout=send_timeout,
+                                                 write_timeout=send_timeout, connect_timeout=10),
+                          get_updates_request=AiohttpRequest(connection_pool_size=2,
+                                                             read_timeout=POLL_READ_S),
+                          **kw)
 
     fault = staticmethod(fault)
 
@@ -143,7 +144,7 @@ class PtbApi:
         kw: dict[str, Any] = {"timeout": timeout, "allowed_updates": Update.ALL_TYPES}
         if offset is not None:
             kw["offset"] = offset
-        got = await self.bot.raw("getUpdates", kw, read_timeout=self._poll_read + timeout)
+        got = await self.bot.raw("getUpdates", kw, read_timeout=POLL_READ_S + timeout)
         return list(got)
 
     async def send_text(self, chat_id: str, text: str, markup: dict[str, Any] | None) -> str | None:
